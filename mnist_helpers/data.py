@@ -1,0 +1,254 @@
+"""MNIST data: find or download the four IDX files, verify them, and hand them out as arrays and tensors."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from mnist_helpers.atomic import atomic_path
+from mnist_helpers.idx import IDXError, parse_idx, read_bytes
+
+MEAN = 0.1307  # Shah's normalisation mean, pixels scaled to [0, 1]
+STD = 0.3081  # Shah's normalisation std, pixels scaled to [0, 1]
+
+# sha256 of the *decompressed* IDX bytes (shared/data/mnist/README.md).
+FILES = {
+    "train_images": ("train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+    "train_labels": ("train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+    "test_images": ("t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+    "test_labels": ("t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+}
+SHAPES = {"train_images": (60000, 28, 28), "train_labels": (60000,), "test_images": (10000, 28, 28), "test_labels": (10000,)}
+
+# Public mirrors of the gzipped files, tried in turn; every download is sha256-verified whatever its source.
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://raw.githubusercontent.com/fgnt/mnist/master/",
+)
+DOWNLOAD_TIMEOUT = 30.0  # seconds per connection attempt
+
+
+class MNISTNotFound(FileNotFoundError):
+    """No copy of MNIST anywhere the loader looked, and no mirror could be reached."""
+
+
+@dataclass(frozen=True)
+class MNIST:
+    """The official split: 60,000 training and 10,000 test images (uint8, 28x28) with their labels."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    source: Path  # the directory the files were read from
+
+
+def cache_dir() -> Path:
+    """The user cache directory for downloaded MNIST files ($MNIST_CACHE_DIR, else XDG cache)."""
+    if os.environ.get("MNIST_CACHE_DIR"):
+        return Path(os.environ["MNIST_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mnist_helpers" / "mnist"
+
+
+def _find_file(directory: Path, stem: str) -> Path | None:
+    """The gzipped or raw copy of `stem` in `directory`, if there is one."""
+    for name in (stem + ".gz", stem):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def _decode(path: Path, key: str, data: bytes, verify: bool) -> np.ndarray:
+    """Check one file's checksum and shape and return its array."""
+    stem, sha = FILES[key]
+    if verify:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != sha:
+            raise IDXError(
+                f"{path}: sha256 of the decompressed bytes is {digest}, expected {sha} for {stem}. "
+                "The file is corrupt or not the canonical MNIST file: delete it and fetch it again."
+            )
+    arr = parse_idx(data, name=str(path))
+    if verify and arr.shape != SHAPES[key]:
+        raise IDXError(f"{path}: shape {arr.shape}, expected {SHAPES[key]} for {stem}.")
+    return arr
+
+
+def _read_dir(directory: Path, verify: bool) -> MNIST | None:
+    """Load all four files from `directory`; None if any is missing there."""
+    paths = {key: _find_file(directory, stem) for key, (stem, _) in FILES.items()}
+    if any(p is None for p in paths.values()):
+        return None
+    arrays = {key: _decode(p, key, read_bytes(p), verify) for key, p in paths.items()}
+    if len(arrays["train_images"]) != len(arrays["train_labels"]) or len(arrays["test_images"]) != len(arrays["test_labels"]):
+        raise IDXError(f"{directory}: image and label files disagree on the number of examples.")
+    return MNIST(**arrays, source=directory)
+
+
+def _download(stem: str, sha: str, mirrors: Sequence[str], target_dir: Path, timeout: float) -> tuple[Path | None, list[str]]:
+    """Fetch `stem`.gz from the first mirror that serves the right bytes; move it into `target_dir` atomically."""
+    import gzip
+    import zlib
+
+    errors = []
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + "/" + stem + ".gz"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                payload = response.read()
+                length = response.headers.get("Content-Length")
+            if length is not None and len(payload) != int(length):
+                raise OSError(f"got {len(payload)} of {length} bytes")
+            digest = hashlib.sha256(gzip.decompress(payload)).hexdigest()
+            if digest != sha:
+                raise OSError(f"sha256 {digest} does not match {sha}")
+        except (OSError, EOFError, zlib.error, urllib.error.URLError, http.client.HTTPException, ValueError) as e:
+            errors.append(f"{url}: {e}")
+            continue
+        final = target_dir / (stem + ".gz")
+        with atomic_path(final) as tmp:
+            tmp.write_bytes(payload)
+        return final, errors
+    return None, errors
+
+
+def _check_mirrors(mirrors: Sequence[str], explicit: bool) -> list[str]:
+    """Built-in mirrors must be HTTPS; plain http only for mirrors the caller names explicitly."""
+    out = []
+    for m in mirrors:
+        scheme = m.split(":", 1)[0].lower()
+        if scheme not in ("https", "http") or (scheme == "http" and not explicit):
+            raise ValueError(f"mirror {m!r}: only https:// URLs (or http:// passed explicitly via mirrors=) are allowed.")
+        out.append(m)
+    return out
+
+
+def load_mnist(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    mirrors: Sequence[str] | None = None,
+    verify: bool = True,
+    timeout: float = DOWNLOAD_TIMEOUT,
+) -> MNIST:
+    """Load MNIST from `data_dir`, else $MNIST_DATA_DIR, else the user cache, else download into the cache.
+
+    Every file is checked: IDX magic number, dimensions and byte count, and (when `verify`) the sha256 of
+    its decompressed bytes. Downloads go to a temporary file and are moved into the cache only when whole
+    and verified, so an interrupted or failed download leaves nothing behind.
+    """
+    looked: list[str] = []
+    candidates: list[tuple[str, Path]] = []
+    if data_dir is not None:
+        candidates.append(("data_dir argument", Path(data_dir).expanduser()))
+    if os.environ.get("MNIST_DATA_DIR"):
+        candidates.append(("$MNIST_DATA_DIR", Path(os.environ["MNIST_DATA_DIR"]).expanduser()))
+    cache = cache_dir()
+    candidates.append(("user cache", cache))
+    for label, directory in candidates:
+        found = _read_dir(directory, verify) if directory.is_dir() else None
+        if found is not None:
+            return found
+        looked.append(f"{label}: {directory} ({'missing files' if directory.is_dir() else 'no such directory'})")
+
+    errors: list[str] = []
+    if download:
+        chosen = _check_mirrors(mirrors, explicit=True) if mirrors is not None else list(MIRRORS)
+        for stem, sha in FILES.values():
+            if _find_file(cache, stem) is not None:
+                continue
+            path, errs = _download(stem, sha, chosen, cache, timeout)
+            errors += errs
+            if path is None:
+                break
+        else:
+            found = _read_dir(cache, verify)
+            if found is not None:
+                return found
+    else:
+        errors.append("download=False")
+    places = "\n  - ".join(looked)
+    tried = "\n  - ".join(errors) or "(none)"
+    raise MNISTNotFound(
+        "MNIST's four IDX files were not found.\nLooked in:\n  - "
+        + places
+        + "\nDownload attempts:\n  - "
+        + tried
+        + "\nFix it either way:\n"
+        "  1. point MNIST_DATA_DIR (or load_mnist(data_dir=...)) at a folder holding "
+        "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
+        "t10k-labels-idx1-ubyte.gz (offline machines: ../shared/data/mnist);\n"
+        "  2. or connect to the internet and call again: the files are downloaded into the user cache "
+        f"({cache}) and verified."
+    )
+
+
+def streaming_mean_std(images: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean and std of pixels scaled to [0, 1], from per-batch sums and sums of squares (Shah's method)."""
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    total = total_sq = 0.0
+    count = 0
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size].astype(np.float64) / 255.0
+        total += float(batch.sum())
+        total_sq += float(np.square(batch).sum())
+        count += batch.size
+    mean = total / count
+    return mean, float(np.sqrt(max(total_sq / count - mean * mean, 0.0)))
+
+
+def direct_mean_std(images: np.ndarray) -> tuple[float, float]:
+    """Mean and (population) std of all pixels scaled to [0, 1], computed in one pass over the array."""
+    x = images.astype(np.float64) / 255.0
+    return float(x.mean()), float(x.std())
+
+
+def to_tensor(images: np.ndarray, normalize: bool = True, mean: float = MEAN, std: float = STD):
+    """uint8 (N,28,28) images as a float32 torch tensor (N,1,28,28): normalised, or in [0, 1]."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32).div_(255.0).unsqueeze(1)
+    return x.sub_(mean).div_(std) if normalize else x
+
+
+def to_keras(images: np.ndarray) -> np.ndarray:
+    """uint8 (N,28,28) images as float32 (N,28,28,1) raw 0..255 values (Dutta's model rescales inside)."""
+    return images.astype(np.float32)[..., None]
+
+
+def stratified_subset(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a deterministic, class-stratified subset of `n` examples."""
+    from sklearn.model_selection import train_test_split
+
+    total = len(labels)
+    if not isinstance(n, (int, np.integer)) or n <= 0 or n > total:
+        raise ValueError(f"subset size n={n!r} must be an integer between 1 and {total} (the dataset size).")
+    if n == total:
+        return np.arange(total)
+    classes = len(np.unique(labels))
+    if n < classes:
+        raise ValueError(f"subset size n={n} must be at least the number of classes ({classes}) to stratify.")
+    idx, _ = train_test_split(np.arange(total), train_size=n, stratify=labels, random_state=seed)
+    return np.sort(idx)
+
+
+def label_counts(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """How many examples of each class."""
+    return np.bincount(labels, minlength=n_classes)
+
+
+def file_checksums(directory: str | os.PathLike) -> dict[str, str]:
+    """sha256 of each file's decompressed bytes in `directory` (for the reproducibility page)."""
+    d = Path(directory)
+    return {stem: hashlib.sha256(read_bytes(_find_file(d, stem))).hexdigest() for stem, _ in FILES.values()}

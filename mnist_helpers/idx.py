@@ -1,0 +1,93 @@
+"""The IDX file format of MNIST: read and write, gzipped or raw, with every field validated."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+# IDX type codes (third byte of the magic number) and the numpy dtypes they stand for.
+_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODES = {dt.newbyteorder("=") if dt.itemsize > 1 else dt: code for code, dt in _DTYPES.items()}
+
+
+class IDXError(ValueError):
+    """A file that is not a valid IDX file; the message names the file and what is wrong."""
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """Return the file's bytes, decompressed when it is gzipped (by magic, not by name)."""
+    p = Path(path)
+    raw = p.read_bytes()
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as e:
+        raise IDXError(
+            f"{p}: the gzip stream is corrupt or truncated ({e}). Delete the file and fetch it again."
+        ) from None
+
+
+def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Parse IDX bytes into an array, checking the magic number, the dimensions and the byte count."""
+    if len(data) < 4:
+        raise IDXError(f"{name}: {len(data)} bytes is too short for an IDX header (needs at least 4).")
+    zero, code, ndim = data[0:2], data[2], data[3]
+    if zero != b"\x00\x00" or code not in _DTYPES or not 1 <= ndim <= 4:
+        raise IDXError(
+            f"{name}: wrong magic number 0x{data[:4].hex()} (an IDX file starts 0x0000, a type code "
+            f"in {sorted(hex(c) for c in _DTYPES)} and 1-4 dimensions). Is this an MNIST IDX file?"
+        )
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise IDXError(f"{name}: truncated header ({len(data)} bytes, needs {header}).")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    dtype = _DTYPES[code]
+    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(data) != expected:
+        what = "truncated" if len(data) < expected else "has trailing bytes"
+        raise IDXError(
+            f"{name}: {what}: header says shape {shape} ({expected} bytes in all) but the file has "
+            f"{len(data)} bytes. Delete the file and fetch it again."
+        )
+    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    return arr.astype(dtype.newbyteorder("="), copy=True)  # a writable array of native byte order
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (gzipped or raw) into a numpy array."""
+    return parse_idx(read_bytes(path), name=str(path))
+
+
+def encode_idx(array: np.ndarray) -> bytes:
+    """Encode an array as IDX bytes (the inverse of `parse_idx`)."""
+    arr = np.asarray(array)
+    code = _CODES.get(arr.dtype.newbyteorder("=") if arr.dtype.itemsize > 1 else arr.dtype)
+    if code is None:
+        raise IDXError(f"array dtype {arr.dtype} has no IDX type code; use one of uint8, int8, int16, int32, float32, float64.")
+    if not 1 <= arr.ndim <= 4:
+        raise IDXError(f"array has {arr.ndim} dimensions; IDX files hold 1 to 4.")
+    header = bytes([0, 0, code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+    return header + arr.astype(_DTYPES[code], copy=False).tobytes()
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool | None = None) -> None:
+    """Write an array as an IDX file, gzipped when `compress` (default: when the name ends in .gz)."""
+    from mnist_helpers.atomic import write_bytes
+
+    data = encode_idx(array)
+    if compress if compress is not None else str(path).endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    write_bytes(path, data)

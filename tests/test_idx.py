@@ -1,0 +1,71 @@
+"""IDX reading and writing: round trips and every kind of malformed file."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from mnist_helpers.idx import IDXError, encode_idx, read_idx, write_idx
+
+
+@pytest.mark.parametrize("name", ["images-idx3-ubyte", "images-idx3-ubyte.gz"])
+def test_uint8_images_round_trip_raw_and_gzipped(tmp_path, name):
+    images = np.random.default_rng(0).integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    write_idx(tmp_path / name, images)
+    back = read_idx(tmp_path / name)
+    assert back.dtype == np.uint8 and back.shape == (5, 28, 28)
+    np.testing.assert_array_equal(back, images)
+
+
+def test_gzip_is_detected_by_content_not_by_name(tmp_path):
+    labels = np.arange(10, dtype=np.uint8)
+    (tmp_path / "labels").write_bytes(gzip.compress(encode_idx(labels)))
+    np.testing.assert_array_equal(read_idx(tmp_path / "labels"), labels)
+
+
+def test_other_dtypes_round_trip(tmp_path):
+    arr = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    write_idx(tmp_path / "f.idx", arr)
+    np.testing.assert_array_equal(read_idx(tmp_path / "f.idx"), arr)
+
+
+def test_wrong_magic_names_the_file(tmp_path):
+    path = tmp_path / "bad-magic"
+    path.write_bytes(b"\x12\x34\x08\x01" + b"\x00\x00\x00\x01" + b"\x00")
+    with pytest.raises(IDXError, match="bad-magic.*wrong magic number"):
+        read_idx(path)
+
+
+def test_truncated_file_names_the_file_and_sizes(tmp_path):
+    path = tmp_path / "short"
+    path.write_bytes(encode_idx(np.zeros((4, 28, 28), np.uint8))[:-10])
+    with pytest.raises(IDXError, match="short.*truncated.*\\(4, 28, 28\\)"):
+        read_idx(path)
+
+
+def test_trailing_bytes_are_rejected(tmp_path):
+    path = tmp_path / "long"
+    path.write_bytes(encode_idx(np.zeros(3, np.uint8)) + b"xx")
+    with pytest.raises(IDXError, match="long.*trailing bytes"):
+        read_idx(path)
+
+
+def test_truncated_header_is_rejected(tmp_path):
+    path = tmp_path / "header"
+    path.write_bytes(b"\x00\x00\x08\x03\x00\x00")
+    with pytest.raises(IDXError, match="header.*truncated header"):
+        read_idx(path)
+
+
+def test_corrupt_gzip_names_the_file(tmp_path):
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(encode_idx(np.zeros((2, 28, 28), np.uint8)))[:-8])
+    with pytest.raises(IDXError, match="x.gz.*gzip stream is corrupt"):
+        read_idx(path)
+
+
+def test_empty_file_is_rejected(tmp_path):
+    path = tmp_path / "empty"
+    path.write_bytes(b"")
+    with pytest.raises(IDXError, match="empty.*too short"):
+        read_idx(path)
