@@ -1,0 +1,128 @@
+"""Provenance: the code version, commit, packages and hardware saved beside every result."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import platform
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mnist_helpers.atomic import read_json, write_json
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGES = ("torch", "keras", "numpy", "scikit-learn", "scikit-image", "pandas", "matplotlib", "seaborn", "papermill", "jupyter-book")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A short hash of the helper package's source: results made by other code are stale."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def git_commit() -> str:
+    """The commit of the working tree (with '+dirty' when it has uncommitted changes), or 'unknown'."""
+    try:
+        run = lambda *a: subprocess.run(["git", *a], cwd=PACKAGE_DIR, capture_output=True, text=True, timeout=10)
+        head = run("rev-parse", "--short=12", "HEAD")
+        if head.returncode != 0:
+            return "unknown"
+        dirty = run("status", "--porcelain", "--untracked-files=no").stdout.strip()
+        return head.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages the results depend on."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def hardware() -> dict[str, Any]:
+    """CPU model, usable cores, torch threads and memory of this machine."""
+    import torch
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        mem_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {
+        "cpu": cpu,
+        "machine": platform.machine(),
+        "os": platform.platform(terse=True),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "memory_gib": mem_gib,
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
+    }
+
+
+class Run:
+    """Times a chapter and writes its metrics JSON with the parameters and provenance that made them."""
+
+    def __init__(self, chapter: str, params: dict[str, Any], artifacts_dir: str | os.PathLike):
+        self.chapter = chapter
+        self.params = dict(params)
+        self.root = Path(artifacts_dir) / str(params.get("profile", "quick"))
+        self.started = time.perf_counter()
+        self.metrics: dict[str, Any] = {}
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.root / "metrics" / f"{self.chapter}.json"
+
+    def path(self, *parts: str) -> Path:
+        """A path under this profile's artifacts directory (parents created)."""
+        p = self.root.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def record(self, **metrics: Any) -> None:
+        """Add key metrics to this chapter's record."""
+        self.metrics.update(metrics)
+
+    def save(self) -> dict[str, Any]:
+        """Write the metrics JSON atomically and return what was written."""
+        record = {
+            "chapter": self.chapter,
+            "profile": self.params.get("profile"),
+            "params": self.params,
+            "metrics": self.metrics,
+            "wall_time_s": round(time.perf_counter() - self.started, 1),
+            "code_version": code_version(),
+            "git_commit": git_commit(),
+            "packages": package_versions(),
+            "hardware": hardware(),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        write_json(self.metrics_path, record)
+        return record
+
+
+def load_metrics(artifacts_dir: str | os.PathLike, profile: str) -> dict[str, dict[str, Any]]:
+    """Every chapter's metrics JSON for `profile`, keyed by chapter (a file that does not parse raises)."""
+    folder = Path(artifacts_dir) / profile / "metrics"
+    return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}

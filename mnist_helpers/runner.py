@@ -1,0 +1,145 @@
+"""Run every chapter notebook through papermill with a named profile, into book/, resuming where it stopped."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mnist_helpers.atomic import atomic_path
+from mnist_helpers.params import PROFILES, ParameterError, validate
+from mnist_helpers.provenance import code_version
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
+META_KEY = "mnist_reproduced"  # notebook metadata key holding how an executed notebook was made
+
+
+def load_profile(profile: str | os.PathLike) -> dict[str, Any]:
+    """A profile by name (quick, full, seed) or by path to a YAML file: {'all': {...}, 'chapters': {...}}."""
+    path = Path(profile)
+    if not path.suffix:
+        if str(profile) not in PROFILES:
+            raise ParameterError(f"parameter 'profile' = {str(profile)!r} is not allowed: one of {', '.join(PROFILES)}, or a path to a .yaml file.")
+        path = PROFILE_DIR / f"{profile}.yaml"
+    if not path.is_file():
+        raise ParameterError(f"profile file {path} does not exist; pass one of {', '.join(PROFILES)} or an existing .yaml file.")
+    try:
+        spec = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ParameterError(f"profile file {path} is not valid YAML: {e}") from None
+    if not isinstance(spec, dict) or set(spec) - {"all", "chapters"}:
+        raise ParameterError(f"profile file {path}: expected top-level keys 'all' and 'chapters' only, got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}.")
+    spec.setdefault("all", {})
+    spec.setdefault("chapters", {})
+    return spec
+
+
+def chapter_parameters(spec: dict[str, Any], notebook: Path) -> dict[str, Any]:
+    """The validated parameters a profile gives one notebook (its 'all' values it declares, plus its own)."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    own = dict(spec["chapters"].get(notebook.stem) or {})
+    unknown = sorted(set(own) - set(declared))
+    if unknown:
+        raise ParameterError(f"profile gives {notebook.stem} parameter(s) {unknown} it does not have; it has {sorted(declared)}.")
+    params = {k: v for k, v in spec["all"].items() if k in declared}
+    params.update(own)
+    return validate(**params)
+
+
+def notebooks(folder: Path = ROOT / "notebooks") -> list[Path]:
+    """The chapter notebooks in order, then the reproducibility page (which reads the chapters' results)."""
+    chapters = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    return chapters + sorted(p for p in folder.glob("*.ipynb") if p not in chapters)
+
+
+def _fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
+    return {"params": params, "source_sha": hashlib.sha256(notebook.read_bytes()).hexdigest()[:16], "code_version": code_version()}
+
+
+def is_current(output: Path, fingerprint: dict[str, Any]) -> bool:
+    """True when `output` was made, completely, from the same notebook, parameters and code."""
+    import nbformat
+
+    if not output.is_file():
+        return False
+    try:
+        made = nbformat.read(output, as_version=4).metadata.get(META_KEY, {})
+    except Exception:  # an unreadable notebook is simply not current
+        return False
+    return made.get("status") == "ok" and all(made.get(k) == v for k, v in fingerprint.items())
+
+
+def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: dict[str, Any], log_dir: Path) -> float:
+    """Execute one notebook with papermill; write it to `output` atomically only when it ran to the end."""
+    import nbformat
+    import papermill
+
+    started = time.perf_counter()
+    failed = log_dir / output.name
+    with atomic_path(output) as tmp:
+        try:
+            papermill.execute_notebook(
+                str(notebook), str(tmp), parameters=params, cwd=str(notebook.parent),
+                kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False,
+            )
+        except papermill.PapermillExecutionError as e:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, failed)
+            raise RuntimeError(
+                f"{notebook.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}).\n"
+                f"The executed notebook up to the error is in {failed}."
+            ) from None
+        seconds = time.perf_counter() - started
+        nb = nbformat.read(tmp, as_version=4)
+        nb.metadata[META_KEY] = {**fingerprint, "status": "ok", "seconds": round(seconds, 1)}
+        nbformat.write(nb, tmp)
+    return seconds
+
+
+def run(profile: str, only: list[str] | None = None, out_dir: Path = ROOT / "book", force: bool = False) -> dict[str, float]:
+    """Run the profile's notebooks in order; skip the ones already current; stop at the first failure."""
+    spec = load_profile(profile)
+    todo = [nb for nb in notebooks() if not only or any(nb.stem.startswith(o) for o in only)]
+    plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
+    os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
+    times: dict[str, float] = {}
+    for i, (nb, params) in enumerate(plans, 1):
+        out = out_dir / nb.name
+        fp = _fingerprint(nb, params)
+        if not force and is_current(out, fp):
+            print(f"[{i}/{len(plans)}] {nb.stem}: up to date, skipped", flush=True)
+            continue
+        print(f"[{i}/{len(plans)}] {nb.stem}: running with {params}", flush=True)
+        times[nb.stem] = execute(nb, out, params, fp, ROOT / "_build" / "failed")
+        print(f"[{i}/{len(plans)}] {nb.stem}: done in {times[nb.stem]:.0f} s -> {out.relative_to(ROOT)}", flush=True)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", default="quick", help="quick, full, seed, or a path to a profile .yaml file")
+    parser.add_argument("--only", nargs="*", help="notebook name prefixes to run, e.g. 03 04")
+    parser.add_argument("--out", type=Path, default=ROOT / "book", help="where executed notebooks go (default: book/)")
+    parser.add_argument("--force", action="store_true", help="re-run notebooks even when they are up to date")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        times = run(args.profile, args.only, args.out, args.force)
+    except (ParameterError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"ran {len(times)} notebook(s) in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
