@@ -1,0 +1,150 @@
+"""Per-epoch training records shared by the torch and Keras paths, their JSON files, and how epochs are reported."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from mnist_helpers.atomic import read_json, write_json
+
+COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+FORMAT = "mnist_helpers.history/1"  # written into every history file, checked on reading
+PROGRESS_MODES = ("auto", "bar", "lines", "none")
+PROGRESS_ENV = "MNIST_PROGRESS"  # bar | lines | none: overrides progress="auto" (runners set it to "lines")
+
+
+@dataclass
+class History:
+    """Per-epoch rows (epoch, train/test loss and accuracy, lr, seconds) plus a `meta` dict of run parameters.
+
+    Accuracies are fractions in [0, 1] (None for autoencoders); `lr` is the learning rate in effect
+    at the end of the epoch; `seconds` is the epoch's wall time, evaluation included.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def append(self, **row: Any) -> None:
+        """Add one epoch's record; missing columns become None, unknown ones raise ValueError."""
+        unknown = sorted(set(row) - set(COLUMNS))
+        if unknown:
+            raise ValueError(f"History.append got unknown column(s) {unknown}; allowed: {list(COLUMNS)}.")
+        if row.get("epoch") is None:
+            raise ValueError("History.append needs epoch=<1-based epoch number>.")
+        self.rows.append({name: _plain(row.get(name)) for name in COLUMNS})
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame with one row per epoch, columns in COLUMNS order."""
+        return pd.DataFrame(self.rows, columns=list(COLUMNS))
+
+    def last(self) -> dict[str, Any]:
+        """The final epoch's row."""
+        self._require_rows("last")
+        return dict(self.rows[-1])
+
+    def best(self, metric: str | None = None) -> dict[str, Any]:
+        """The row with the highest `metric` if it is an accuracy, else the lowest; default test_acc, or test_loss."""
+        self._require_rows("best")
+        if metric is None:
+            metric = "test_acc" if any(r["test_acc"] is not None for r in self.rows) else "test_loss"
+        if metric not in COLUMNS:
+            raise ValueError(f"metric={metric!r} is not a History column; use one of {list(COLUMNS)}.")
+        scored = [r for r in self.rows if r[metric] is not None]
+        if not scored:
+            raise ValueError(f"metric={metric!r} was never recorded in this History; pick a recorded column.")
+        pick = max if metric.endswith("_acc") else min
+        return dict(pick(scored, key=lambda r: r[metric]))
+
+    def to_json(self, path: str | os.PathLike) -> None:
+        """Write rows and meta to `path` atomically."""
+        write_json(path, {"format": FORMAT, "columns": list(COLUMNS), "rows": self.rows, "meta": self.meta})
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike) -> "History":
+        """Read a History written by `to_json`; anything else raises ValueError naming the file."""
+        data = read_json(path)
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
+            raise ValueError(f"{path}: not a History file ({FORMAT}). Delete it and re-run the step that writes it.")
+        history = cls(meta=dict(data.get("meta") or {}))
+        for row in data["rows"]:
+            history.append(**{k: v for k, v in row.items() if k in COLUMNS})
+        return history
+
+    def _require_rows(self, what: str) -> None:
+        if not self.rows:
+            raise ValueError(f"History.{what}() on an empty History: train for at least one epoch first.")
+
+
+def epoch_line(row: dict[str, Any], epochs: int) -> str:
+    """One log line per epoch: 'epoch  3/10  train loss 0.1234 acc 96.12%  test loss ...  lr 9.99e-04  2.1 s'."""
+    width = len(str(epochs))
+    parts = [f"epoch {row['epoch']:>{width}}/{epochs}"]
+    for split in ("train", "test"):
+        loss, acc = row.get(f"{split}_loss"), row.get(f"{split}_acc")
+        if loss is None:
+            continue
+        text = f"{split} loss {loss:.4f}"
+        if acc is not None:
+            text += f" acc {100 * acc:.2f}%"
+        parts.append(text)
+    if row.get("lr") is not None:
+        parts.append(f"lr {row['lr']:.2e}")
+    if row.get("seconds") is not None:
+        parts.append(f"{row['seconds']:.1f} s")
+    return "  ".join(parts)
+
+
+def resolve_progress(progress: str) -> str:
+    """'bar', 'lines' or 'none': 'auto' means a bar at a terminal or in a Jupyter frontend, else lines.
+
+    A kernel started by a Jupyter server for a frontend has JPY_SESSION_NAME set; papermill and
+    nbconvert start kernels without it, so executed notebooks get one line per epoch.
+    """
+    if progress not in PROGRESS_MODES:
+        raise ValueError(f"progress={progress!r}: use one of {', '.join(PROGRESS_MODES)}.")
+    if progress != "auto":
+        return progress
+    forced = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    if forced:
+        if forced not in PROGRESS_MODES[1:]:
+            raise ValueError(f"{PROGRESS_ENV}={forced!r}: set it to bar, lines or none, or unset it.")
+        return forced
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if getattr(shell, "kernel", None) is not None:
+        return "bar" if os.environ.get("JPY_SESSION_NAME") else "lines"
+    return "bar" if sys.stderr is not None and sys.stderr.isatty() else "lines"
+
+
+def epoch_bar(epoch: int, epochs: int, steps: int, mode: str) -> Any:
+    """A progress bar over one epoch's `steps` batches when `mode` is "bar", else None."""
+    return tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", unit="batch") if mode == "bar" else None
+
+
+def report_epoch(row: dict[str, Any], epochs: int, mode: str, bar: Any = None) -> None:
+    """End an epoch's report: close its bar showing the epoch's numbers, or print its one line ("lines")."""
+    line = epoch_line(row, epochs)
+    if bar is not None:
+        bar.set_postfix_str(line.split("  ", 1)[1], refresh=False)
+        bar.close()
+    elif mode == "lines":
+        print(line, flush=True)
+
+
+def _plain(value: Any) -> Any:
+    """numpy/torch scalars → Python numbers, so rows serialise to JSON and compare exactly."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, int):
+        return value
+    return float(value)

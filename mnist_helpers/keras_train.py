@@ -1,0 +1,130 @@
+"""Training Keras models (Dutta's CNN, claims C1, C2, C11) into the same per-epoch History as the torch engine."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import keras  # noqa: E402  (the backend must be chosen before keras is imported)
+import numpy as np  # noqa: E402
+
+from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress  # noqa: E402
+from mnist_helpers.train import OPTIMIZERS  # noqa: E402
+
+LOSS = "sparse_categorical_crossentropy"  # integer labels; the author one-hot encoded, same value
+
+
+def keras_schedule(lr: float = 1e-3, decay: float = 0.0) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """Legacy Keras `decay=` in Keras 3 terms (C11): lr / (1 + decay·step) per optimizer step, or plain lr."""
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r} must be > 0 (the seed used 1e-3).")
+    if not decay >= 0:
+        raise ValueError(f"decay={decay!r} must be >= 0 (per optimizer step; the seed used 1e-4).")
+    if decay == 0:
+        return lr
+    return keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)
+
+
+def keras_optimizer(name: str, lr: float = 1e-3, decay: float = 0.0) -> keras.optimizers.Optimizer:
+    """Keras Adam or RMSprop with their defaults (epsilon 1e-7; RMSprop rho 0.9) and the C11 schedule."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in OPTIMIZERS:
+        raise ValueError(f"optimizer name={name!r} is not known; use one of {', '.join(OPTIMIZERS)}.")
+    learning_rate = keras_schedule(lr, decay)
+    if key == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate)
+    return keras.optimizers.RMSprop(learning_rate=learning_rate)
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """Append each epoch's logs, learning rate and wall time to a History; report one line or a bar per epoch."""
+
+    def __init__(self, history: History, epochs: int, steps: int, mode: str) -> None:
+        super().__init__()
+        self.history_out, self.epochs, self.steps, self.mode = history, epochs, steps, mode
+        self.started = 0.0
+        self.bar: Any = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.started = time.perf_counter()
+        self.bar = epoch_bar(epoch + 1, self.epochs, self.steps, self.mode)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            if logs and "loss" in logs:
+                self.bar.set_postfix(loss=f"{float(logs['loss']):.4f}", refresh=False)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        lr = float(self.model.optimizer.learning_rate)  # the schedule at the current step count
+        self.history_out.append(
+            epoch=epoch + 1, train_loss=logs.get("loss"), train_acc=logs.get("accuracy"),
+            test_loss=logs.get("val_loss"), test_acc=logs.get("val_accuracy"),
+            lr=lr, seconds=time.perf_counter() - self.started,
+        )  # fmt: skip
+        report_epoch(self.history_out.rows[-1], self.epochs, self.mode, self.bar)
+        self.bar = None
+
+
+def fit_keras(
+    model: keras.Model,
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    test_x: np.ndarray | None,
+    test_y: np.ndarray | None,
+    *,
+    epochs: int,
+    batch_size: int,
+    optimizer: str = "adam",
+    lr: float = 1e-3,  # initial learning rate
+    decay: float = 0.0,  # inverse-time decay per optimizer step (C11)
+    seed: int = 0,
+    progress: str = "auto",
+) -> History:
+    """Compile `model` (sparse categorical cross-entropy, accuracy) and train it, validating on the test set.
+
+    Inputs as `data.to_keras` gives them, labels as integers. `keras.utils.set_random_seed(seed)` seeds
+    shuffling and any unseeded random layers; pass a seed to the model builder for reproducible weights.
+    Train loss/accuracy are Keras' running means over the epoch, as in the torch engine; `lr` is the
+    learning rate the next step would use; `seconds` includes validation.
+    """
+    for name, value in {"epochs": epochs, "batch_size": batch_size}.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}={value!r} must be a positive integer.")
+    mode = resolve_progress(progress)
+    train_x, train_y = _as_arrays(train_x, train_y, "train")
+    validation = None if test_x is None else _as_arrays(test_x, test_y, "test")
+    keras.utils.set_random_seed(seed)
+    model.compile(optimizer=keras_optimizer(optimizer, lr, decay), loss=LOSS, metrics=["accuracy"], jit_compile=False)
+    history = History(meta={
+        "model": model.name, "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
+        "n_params": int(model.count_params()), "n_train": len(train_x),
+        "n_test": 0 if validation is None else len(validation[0]),
+        "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer.lower(), "lr": lr, "decay": decay,
+        "loss": LOSS, "seed": seed,
+    })  # fmt: skip
+    steps = -(-len(train_x) // batch_size)
+    model.fit(
+        train_x, train_y, batch_size=batch_size, epochs=epochs, validation_data=validation, shuffle=True,
+        verbose=0, callbacks=[EpochRecorder(history, epochs, steps, mode)],
+    )  # fmt: skip
+    return history
+
+
+def keras_predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """(N, classes) probabilities from a softmax-output Keras model, in inference mode, batched."""
+    probs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
+    return np.asarray(probs, dtype=np.float32)
+
+
+def _as_arrays(x: Any, y: Any, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """float32 images and int64 labels, one label per image."""
+    x = np.asarray(x, dtype=np.float32)
+    if y is None or len(y) != len(x):
+        got = None if y is None else len(y)
+        raise ValueError(f"{split}_y must hold one label per image of {split}_x ({len(x)} images); got {got}.")
+    return x, np.asarray(y, dtype=np.int64)

@@ -1,0 +1,350 @@
+"""Training engine for the torch models: seeded, resumable `fit` with a per-epoch History, and batched inference."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from mnist_helpers.atomic import atomic_path
+from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
+
+Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+OPTIMIZERS = ("adam", "rmsprop")
+LOSSES = ("cross_entropy", "nll", "mse")  # logits, log-probabilities, autoencoder reconstruction
+KERAS_EPSILON = 1e-7  # Keras' default epsilon for Adam and RMSprop, used so the torch and Keras paths agree
+KERAS_RMSPROP_RHO = 0.9  # Keras' default RMSprop average decay (torch calls it alpha, default 0.99)
+CHECKPOINT_FORMAT = "mnist_helpers.checkpoint/1"
+WEIGHTS_FORMAT = "mnist_helpers.weights/1"
+NOT_RESUME_KEYS = ("epochs", "torch")  # run parameters that may change between a run and its resumption
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's `random`, NumPy's global RNG and torch's global RNG (call before building a model)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def inverse_time_decay(lr0: float, decay: float, step: int) -> float:
+    """Learning rate after `step` optimizer steps under legacy Keras `decay=` (C11): lr0 / (1 + decay·step)."""
+    return lr0 / (1.0 + decay * step)
+
+
+def make_optimizer(
+    name: str, params: Any, lr: float = 1e-3, decay: float = 0.0
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """Adam or RMSprop with Keras' defaults, and a per-step inverse-time-decay scheduler (step it every batch)."""
+    key = name.lower() if isinstance(name, str) else name
+    if key == "adam":
+        optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON)
+    elif key == "rmsprop":
+        optimizer = torch.optim.RMSprop(params, lr=lr, alpha=KERAS_RMSPROP_RHO, eps=KERAS_EPSILON)
+    else:
+        raise ValueError(f"optimizer name={name!r} is not known; use one of {', '.join(OPTIMIZERS)}.")
+    if not decay >= 0:
+        raise ValueError(f"decay={decay!r} must be >= 0 (per optimizer step; 0 keeps the learning rate fixed).")
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, decay, step))
+    return optimizer, scheduler
+
+
+def fit(
+    model: nn.Module,
+    train_x: torch.Tensor,
+    train_y: torch.Tensor | None,
+    test_x: torch.Tensor | None,
+    test_y: torch.Tensor | None,
+    *,
+    epochs: int,
+    batch_size: int,
+    optimizer: str = "adam",
+    lr: float = 1e-3,  # initial learning rate
+    decay: float = 0.0,  # inverse-time decay per optimizer step (C11)
+    loss: str = "cross_entropy",
+    augment: Augment | None = None,
+    seed: int = 0,
+    checkpoint: str | os.PathLike | None = None,
+    progress: str = "auto",
+    eval_batch_size: int = 1000,  # images per evaluation batch
+    channels_last: bool | None = None,  # None: on for models with Conv2d layers and 4-D inputs
+    limit_batches: int | None = None,  # cap on training batches per epoch (smoke tests, benchmarks)
+) -> History:
+    """Train `model` in place and return its per-epoch History; the model is left in eval mode.
+
+    Each epoch shuffles by index and augments per batch with generators seeded from (seed, epoch),
+    and reseeds torch's global RNG (dropout, random layers) the same way, so a run is a function of
+    the seed and the model's initial weights. Loss "mse" trains an autoencoder on its own (augmented)
+    input; its accuracies are None. With `checkpoint`, the full training state is written atomically
+    after every epoch, and a run started with the same parameters resumes after the last saved epoch,
+    ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed).
+    """
+    _check_positive(epochs=epochs, batch_size=batch_size, eval_batch_size=eval_batch_size)
+    if limit_batches is not None:
+        _check_positive(limit_batches=limit_batches)
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r}: use one of {', '.join(LOSSES)}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer.")
+    mode = resolve_progress(progress)
+    opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay)  # checks name and decay
+    train_x, train_y = _as_data(train_x, train_y, "train", loss)
+    test_x, test_y = (None, None) if test_x is None else _as_data(test_x, test_y, "test", loss)
+    if channels_last is None:
+        channels_last = train_x.ndim == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules())
+    history = History(meta={
+        "model": type(model).__name__,
+        "init_fingerprint": _fingerprint(*model.state_dict().values()),  # tells a different initialisation apart
+        "data_fingerprint": _fingerprint(*(t for t in (train_x, train_y, test_x, test_y) if t is not None)),
+        "n_train": len(train_x), "n_test": 0 if test_x is None else len(test_x),
+        "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer.lower(), "lr": lr, "decay": decay,
+        "loss": loss, "augment": _describe(augment), "seed": int(seed), "limit_batches": limit_batches,
+        "channels_last": bool(channels_last), "torch": str(torch.__version__),
+    })  # fmt: skip
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    n_batches = min(-(-len(train_x) // batch_size), limit_batches or len(train_x))  # ceil, then the cap
+    first = 1
+    if checkpoint is not None and Path(checkpoint).exists():
+        first = _resume(checkpoint, model, opt, scheduler, history, epochs)
+    for epoch in range(first, epochs + 1):
+        started = time.perf_counter()
+        bar = epoch_bar(epoch, epochs, n_batches, mode)
+        train_loss, train_acc = _train_epoch(
+            model, train_x, train_y, opt, scheduler, loss=loss, batch_size=batch_size, n_batches=n_batches,
+            augment=augment, seed=int(seed), epoch=epoch, channels_last=channels_last, bar=bar,
+        )  # fmt: skip
+        test_loss, test_acc = (None, None) if test_x is None else _evaluate(
+            model, test_x, test_y, loss, eval_batch_size, channels_last
+        )
+        history.append(
+            epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss, test_acc=test_acc,
+            lr=scheduler.get_last_lr()[0], seconds=time.perf_counter() - started,
+        )  # fmt: skip
+        report_epoch(history.rows[-1], epochs, mode, bar)
+        if checkpoint is not None:
+            _save(checkpoint, {
+                "format": CHECKPOINT_FORMAT, "epoch": epoch, "model": model.state_dict(),
+                "optimizer": opt.state_dict(), "scheduler": scheduler.state_dict(),
+                "history": history.rows, "meta": history.meta,
+            })  # fmt: skip
+    model.to(memory_format=torch.contiguous_format)  # so predictions match a model reloaded from its weights
+    model.eval()
+    return history
+
+
+def _train_epoch(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, opt: torch.optim.Optimizer, scheduler: Any, *,
+    loss: str, batch_size: int, n_batches: int, augment: Augment | None, seed: int, epoch: int,
+    channels_last: bool, bar: Any,
+) -> tuple[float, float | None]:  # fmt: skip
+    """One pass over `n_batches` shuffled batches; returns the running mean loss and accuracy of the epoch."""
+    model.train()
+    torch.manual_seed(_stream_seed(seed, epoch, 0))  # dropout masks and random layers inside the model
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(_stream_seed(seed, epoch, 1)))
+    augment_rng = torch.Generator().manual_seed(_stream_seed(seed, epoch, 2))
+    total, correct, seen = 0.0, 0, 0
+    for b in range(n_batches):
+        idx = order[b * batch_size : (b + 1) * batch_size]
+        xb = x[idx]
+        if augment is not None:
+            xb = augment(xb, augment_rng)
+        yb = xb if loss == "mse" else y[idx]
+        if channels_last:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        out = model(xb)
+        batch_loss = _loss(out, yb, loss, "mean")
+        opt.zero_grad(set_to_none=True)
+        batch_loss.backward()
+        opt.step()
+        scheduler.step()
+        total += batch_loss.item() * len(idx)
+        seen += len(idx)
+        if loss != "mse":
+            correct += int((out.argmax(dim=1) == yb).sum())
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
+    return total / seen, (None if loss == "mse" else correct / seen)
+
+
+def _loss(out: torch.Tensor, target: torch.Tensor, loss: str, reduction: str) -> torch.Tensor:
+    """The named loss; "mse" compares with the target reshaped to the output's shape (per-pixel mean)."""
+    if loss == "cross_entropy":
+        return F.cross_entropy(out, target, reduction=reduction)
+    if loss == "nll":
+        return F.nll_loss(out, target, reduction=reduction)
+    return F.mse_loss(out, target.reshape(out.shape), reduction=reduction)
+
+
+@torch.inference_mode()
+def _evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, loss: str, batch_size: int, channels_last: bool
+) -> tuple[float, float | None]:
+    """Mean loss (per image; per pixel for "mse") and accuracy over all of x, in eval mode."""
+    model.eval()
+    total, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb = x[start : start + batch_size]
+        out = model(xb.contiguous(memory_format=torch.channels_last) if channels_last else xb)
+        target = xb if loss == "mse" else y[start : start + batch_size]
+        total += _loss(out, target, loss, "sum").item()
+        if loss != "mse":
+            correct += int((out.argmax(dim=1) == target).sum())
+    n = x.numel() if loss == "mse" else len(x)  # per pixel for "mse", per image otherwise
+    return total / n, (None if loss == "mse" else correct / n)
+
+
+def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    """(N, 10) class probabilities: softmax of the outputs, right for logits and log-probabilities alike
+    (softmax(log_softmax(z)) = softmax(z)), so callers need not say which the model returns."""
+    return _batched(lambda xb: torch.softmax(model(xb), dim=1), model, x, batch_size)
+
+
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    """(N,) predicted classes (argmax of the outputs)."""
+    return _batched(lambda xb: model(xb).argmax(dim=1), model, x, batch_size)
+
+
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    """An autoencoder's reconstructions of x, shaped as its output."""
+    return _batched(model, model, x, batch_size)
+
+
+def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    """(N, code_size) codes from an autoencoder's `encode` method."""
+    if not callable(getattr(model, "encode", None)):
+        raise ValueError(f"model ({type(model).__name__}) has no encode(); pass an autoencoder from models.py.")
+    return _batched(model.encode, model, x, batch_size)
+
+
+def save_weights(model: nn.Module, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> None:
+    """Write the model's state dict and a JSON-like `meta` (parameters, seed, ...) to `path` atomically."""
+    try:
+        meta = json.loads(json.dumps(meta or {}))
+    except TypeError as e:
+        raise ValueError(f"meta must hold plain values (str, numbers, lists, dicts): {e}.") from None
+    _save(path, {"format": WEIGHTS_FORMAT, "model": model.state_dict(), "meta": meta})
+
+
+def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
+    """Load weights written by `save_weights` into `model` and return their meta."""
+    state = _load(path, WEIGHTS_FORMAT)
+    _load_state(model, state["model"], path)
+    return state["meta"]
+
+
+def _resume(
+    path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, history: History, epochs: int
+) -> int:
+    """Restore a matching checkpoint into model/opt/scheduler/history and return the next epoch (1 if stale)."""
+    state = _load(path, CHECKPOINT_FORMAT)
+    saved, now = state["meta"], history.meta
+    changed = [k for k in sorted(set(saved) | set(now)) if k not in NOT_RESUME_KEYS and saved.get(k) != now.get(k)]
+    if changed or state["epoch"] > epochs:
+        why = "parameters changed: " + ", ".join(f"{k} {saved.get(k)!r} -> {now.get(k)!r}" for k in changed)
+        why = why if changed else f"it is at epoch {state['epoch']}, past the {epochs} asked for"
+        print(f"checkpoint {path} is stale ({why}); starting fresh.", flush=True)
+        return 1
+    _load_state(model, state["model"], path)
+    try:
+        opt.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+    except (KeyError, ValueError, RuntimeError) as e:
+        raise ValueError(f"{path}: optimizer state does not fit ({e}); delete it and re-run.") from None
+    history.rows = [dict(row) for row in state["history"]]
+    if state["epoch"] < epochs:
+        print(f"checkpoint {path}: resuming at epoch {state['epoch'] + 1}/{epochs}.", flush=True)
+    return state["epoch"] + 1
+
+
+def _save(path: str | os.PathLike, state: dict[str, Any]) -> None:
+    """torch.save to a temporary file beside `path`, then move it over `path`."""
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load(path: str | os.PathLike, expected_format: str) -> dict[str, Any]:
+    """torch.load(weights_only=True) a file of `expected_format`; anything else raises ValueError naming it."""
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as e:  # truncated zip, random bytes, a foreign pickle: all mean "not ours"
+        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        raise ValueError(f"{path}: not a readable {expected_format} file ({reason}); delete it and re-run.") from None
+    if not isinstance(state, dict) or state.get("format") != expected_format:
+        raise ValueError(f"{path}: not a {expected_format} file (foreign or old format); delete it and re-run.")
+    return state
+
+
+def _load_state(model: nn.Module, state_dict: dict[str, Any], path: str | os.PathLike) -> None:
+    try:
+        model.load_state_dict(state_dict)
+    except RuntimeError as e:
+        why = f"weights do not fit {type(model).__name__} ({str(e).splitlines()[0]})"
+        raise ValueError(f"{path}: {why}; pass the model that wrote them, or delete it and re-run.") from None
+
+
+@torch.inference_mode()
+def _batched(fn: Callable[[torch.Tensor], torch.Tensor], model: nn.Module, x: Any, batch_size: int) -> np.ndarray:
+    """Apply `fn` to x in batches with `model` in eval mode (its previous mode restored); concatenate as NumPy."""
+    _check_positive(batch_size=batch_size)
+    x, was_training = torch.as_tensor(x), model.training
+    model.eval()
+    try:
+        return torch.cat([fn(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()
+    finally:
+        model.train(was_training)
+
+
+def _as_data(x: Any, y: Any, split: str, loss: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Tensors from arrays or tensors: float32 inputs, int64 labels (labels unused for "mse")."""
+    x = torch.as_tensor(x)
+    if not x.is_floating_point():
+        raise ValueError(f"{split}_x has dtype {x.dtype}; pass floats, e.g. data.to_tensor(images).")
+    x = x.float()
+    if loss == "mse":
+        return x, None
+    if y is None or len(y) != len(x):
+        got = None if y is None else len(y)
+        raise ValueError(f"{split}_y must hold one label per image of {split}_x ({len(x)} images); got {got}.")
+    return x, torch.as_tensor(y).long()
+
+
+def _stream_seed(seed: int, epoch: int, stream: int) -> int:
+    """An independent 32-bit seed for each (seed, epoch, stream): 0 model RNG, 1 shuffling, 2 augmentation."""
+    return int(np.random.SeedSequence([seed, epoch, stream]).generate_state(1)[0])
+
+
+def _fingerprint(*tensors: torch.Tensor) -> str:
+    """A short hash of the tensors' values, to tell runs on different data or initial weights apart."""
+    h = hashlib.blake2b(digest_size=8)
+    for t in tensors:
+        h.update(t.detach().cpu().contiguous().reshape(-1).numpy())  # buffer protocol: no copy
+    return h.hexdigest()
+
+
+def _describe(augment: Augment | None) -> str | None:
+    """A stable, address-free name for an augmentation callable (functools.partial arguments included)."""
+    if augment is None:
+        return None
+    if isinstance(augment, functools.partial):
+        args = [repr(a) for a in augment.args] + [f"{k}={v!r}" for k, v in sorted(augment.keywords.items())]
+        return f"{_describe(augment.func)}({', '.join(args)})"
+    name = getattr(augment, "__qualname__", type(augment).__qualname__)
+    return f"{getattr(augment, '__module__', '')}.{name}"
+
+
+def _check_positive(**values: Any) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}={value!r} must be a positive integer.")
