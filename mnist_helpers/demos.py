@@ -1,0 +1,66 @@
+"""Chapter 2's demonstrations: each seed transform by name, repeated random draws, and throughput."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from mnist_helpers import augment as aug
+
+Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+# Each of Shah's three transforms on its own (the other two set to identity), Shah's full pipeline,
+# and Keras' RandomRotation as Dutta's report describes it and as the author's code configured it.
+TRANSFORMS: dict[str, Transform] = {
+    "RandomRotation(10)": functools.partial(aug.shah_augment, scale=(1.0, 1.0), ratio=(1.0, 1.0), translate=(0.0, 0.0)),
+    "RandomResizedCrop(28, scale=(0.7, 1.0), ratio=(0.9, 1.1))": functools.partial(aug.shah_augment, degrees=0.0, translate=(0.0, 0.0)),
+    "RandomAffine(0, translate=(0.1, 0.1))": functools.partial(aug.shah_augment, degrees=0.0, scale=(1.0, 1.0), ratio=(1.0, 1.0)),
+    "Shah's pipeline (all three)": aug.shah_augment,
+    "Keras RandomRotation(10/360): the report's ±10°": functools.partial(aug.dutta_rotate, factor=10 / 360, fill_mode="constant"),
+    "Keras RandomRotation(0.1): the code's ±36°": functools.partial(aug.dutta_rotate, factor=0.1, fill_mode="constant"),
+}
+
+
+def draws(x: torch.Tensor, transform: Transform, n_draws: int, seed: int = 0) -> list[np.ndarray]:
+    """`n_draws` independent applications of `transform` to the same images, as (N, 28, 28) arrays."""
+    gen = torch.Generator().manual_seed(seed)
+    return [transform(x, gen)[:, 0].numpy() for _ in range(n_draws)]
+
+
+def sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:
+    """Rotation angles (degrees) Keras' RandomRotation would draw for each named factor."""
+    gen = torch.Generator().manual_seed(seed)
+    return {name: aug.sample_dutta_angles(n, gen, factor).numpy() for name, factor in factors.items()}
+
+
+def angle_ranges(angles: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Smallest and largest sampled angle per setting, with the range the factor implies."""
+    return pd.DataFrame(
+        {"min (°)": [a.min() for a in angles.values()], "max (°)": [a.max() for a in angles.values()]},
+        index=pd.Index(list(angles), name="setting"),
+    )
+
+
+def throughput(x: torch.Tensor, transform: Transform, batch_size: int, seed: int = 0) -> float:
+    """Images per second of `transform` over all of `x`, `batch_size` images per call."""
+    gen = torch.Generator().manual_seed(seed)
+    transform(x[:batch_size], gen)  # warm-up
+    start = time.perf_counter()
+    for i in range(0, len(x), batch_size):
+        transform(x[i : i + batch_size], gen)
+    return len(x) / (time.perf_counter() - start)
+
+
+def throughput_table(x: torch.Tensor, transform: Transform, batch_sizes: dict[str, int], per_sample_images: int) -> pd.DataFrame:
+    """Images/s and seconds per 60k-image epoch for each batch size; batch size 1 runs on a smaller slice."""
+    rows = []
+    for name, bs in batch_sizes.items():
+        images = x[:per_sample_images] if bs == 1 else x
+        rate = throughput(images, transform, bs)
+        rows.append({"setting": name, "batch size": bs, "images timed": len(images), "images/s": rate, "s per 60k epoch": 60000 / rate})
+    return pd.DataFrame(rows).set_index("setting")

@@ -1,0 +1,36 @@
+"""Chapter 2's demonstration helpers on synthetic images."""
+
+import numpy as np
+import torch
+
+from mnist_helpers import demos
+
+
+def digits():
+    x = torch.zeros(3, 1, 28, 28)
+    x[:, :, 8:20, 12:16] = 1.0
+    return x
+
+
+def test_draws_differ_from_each_other_and_keep_shape():
+    out = demos.draws(digits(), demos.TRANSFORMS["Shah's pipeline (all three)"], n_draws=3, seed=0)
+    assert len(out) == 3 and out[0].shape == (3, 28, 28)
+    assert not np.allclose(out[0], out[1])
+
+
+def test_single_transform_rows_leave_the_others_out():
+    rot = demos.draws(digits(), demos.TRANSFORMS["RandomRotation(10)"], 1)[0]
+    assert rot.sum() > 0 and abs(rot.sum() - digits().sum().item()) / digits().sum().item() < 0.1
+
+
+def test_sampled_angles_respect_each_factor():
+    angles = demos.sampled_angles(5000, {"report": 10 / 360, "code": 0.1})
+    table = demos.angle_ranges(angles)
+    assert -10 <= table.loc["report", "min (°)"] < -9.9 and 9.9 < table.loc["report", "max (°)"] <= 10
+    assert -36 <= table.loc["code", "min (°)"] < -35 and 35 < table.loc["code", "max (°)"] <= 36
+
+
+def test_throughput_table_reports_positive_rates():
+    x = digits().repeat(50, 1, 1, 1)
+    t = demos.throughput_table(x, demos.TRANSFORMS["Shah's pipeline (all three)"], {"per sample": 1, "batched": 64}, per_sample_images=20)
+    assert (t["images/s"] > 0).all() and t.loc["per sample", "images timed"] == 20
