@@ -6,7 +6,7 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import torch
@@ -18,6 +18,9 @@ from mnist_helpers.data import MEAN, STD, load_mnist, stratified_subset, to_kera
 from mnist_helpers.history import History
 from mnist_helpers.provenance import Run, code_version
 from mnist_helpers.train import fit, load_weights, predict_proba, reconstruct, save_weights, seed_everything
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # name -> (builder, loss, inputs normalised with MEAN/STD?)
 CLASSIFIERS: dict[str, tuple[Callable[..., torch.nn.Module], str, bool]] = {
@@ -164,3 +167,31 @@ def train_keras_dutta(split: Split, run: Run, *, epochs: int, batch_size: int, o
         write_json(meta, {"key": key})
         reused = False
     return Trained(tag, model, history, keras_predict_proba(model, x_test), reused)
+
+
+def comparison_table(rows: list[tuple[str, float, float]]) -> "pd.DataFrame":
+    """Seed figure, ours and the difference, one row per (claim, seed value, our value)."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows, columns=["claim", "seed report", "ours"]).set_index("claim")
+    table["ours − seed"] = table["ours"] - table["seed report"]
+    return table.round(4)
+
+
+def saved_classifier(name: str, split: Split, run: Run) -> Trained | None:
+    """The newest model `name` saved under this profile for the same test set and code, or None (chapter 7 reuse)."""
+    build, _, normalized = CLASSIFIERS[name]
+    folder = run.root / "models"
+    for weights in sorted(folder.glob(f"{name}-*.pt"), key=lambda p: p.stat().st_mtime, reverse=True):
+        if weights.name.endswith(".history.json") or not weights.with_suffix(".json").exists():
+            continue
+        key = read_json(weights.with_suffix(".json")).get("key", {})
+        if key.get("code_version") != code_version() or key.get("n_test") != len(split.test_labels):
+            print(f"{weights.name}: made by other code or on another test set; not reused.", flush=True)
+            continue
+        model = build()
+        load_weights(model, weights)
+        history = History.from_json(weights.with_suffix(".history.json"))
+        probs = predict_proba(model, to_tensor(split.test_images, normalized))
+        return Trained(weights.stem, model, history, probs, reused=True)
+    return None
