@@ -104,16 +104,16 @@ def _train_torch(tag: str, model: torch.nn.Module, run: Run, reuse: bool, key: d
 
 def train_classifier(name: str, split: Split, run: Run, *, epochs: int, batch_size: int, optimizer: str = "adam",
                      lr: float = 1e-3, decay: float = 0.0, augment: bool = False, seed: int = 0,
-                     reuse: bool = True) -> Trained:
+                     reuse: bool = True, model_kwargs: dict[str, Any] | None = None) -> Trained:
     """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings."""
     if name not in CLASSIFIERS:
         raise ValueError(f"classifier name={name!r} is not known; use one of {', '.join(CLASSIFIERS)}.")
     build, loss, normalized = CLASSIFIERS[name]
     key = {"name": name, "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr, "decay": decay,
            "augment": augment, "seed": seed, "n_train": len(split.train_labels), "n_test": len(split.test_labels),
-           "code_version": code_version()}
+           "model_kwargs": model_kwargs or {}, "code_version": code_version()}
     seed_everything(seed)
-    model = build()
+    model = build(**(model_kwargs or {}))
     x_train, x_test = to_tensor(split.train_images, normalized), to_tensor(split.test_images, normalized)
     y_train, y_test = torch.from_numpy(split.train_labels.astype(np.int64)), torch.from_numpy(split.test_labels.astype(np.int64))
     tag = f"{name}-{optimizer}-seed{seed}"
@@ -169,6 +169,19 @@ def train_keras_dutta(split: Split, run: Run, *, epochs: int, batch_size: int, o
     return Trained(tag, model, history, keras_predict_proba(model, x_test), reused)
 
 
+def train_dutta(engine: str, split: Split, run: Run, *, epochs: int, batch_size: int, optimizer: str, lr: float,
+                decay: float, rotation_factor: float, seed: int, reuse: bool = True) -> Trained:
+    """Dutta's CNN with Keras `fit` (engine="keras") or its layer-for-layer torch twin in our engine ("torch")."""
+    if engine == "keras":
+        return train_keras_dutta(split, run, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
+                                 decay=decay, rotation_factor=rotation_factor, seed=seed, reuse=reuse)
+    if engine != "torch":
+        raise ValueError(f"engine={engine!r} is not known; use keras or torch.")
+    return train_classifier("dutta_torch", split, run, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                            lr=lr, decay=decay, seed=seed, reuse=reuse,
+                            model_kwargs={"rotation_factor": rotation_factor, "seed": seed})
+
+
 def comparison_table(rows: list[tuple[str, float, float]]) -> "pd.DataFrame":
     """Seed figure, ours and the difference, one row per (claim, seed value, our value)."""
     import pandas as pd
@@ -195,3 +208,101 @@ def saved_classifier(name: str, split: Split, run: Run) -> Trained | None:
         probs = predict_proba(model, to_tensor(split.test_images, normalized))
         return Trained(weights.stem, model, history, probs, reused=True)
     return None
+
+
+def optimizer_summary(runs: dict[str, list[Trained]], y_test: np.ndarray) -> "pd.DataFrame":
+    """Per optimizer: test accuracy (%) and loss, mean ± std over seeds, and the per-seed accuracies."""
+    import pandas as pd
+
+    from mnist_helpers.evaluate import accuracy, format_mean_std, log_loss, summarize_runs
+
+    rows = []
+    for opt, trained in runs.items():
+        accs = [100 * accuracy(y_test, t.predictions) for t in trained]
+        losses = [log_loss(y_test, t.outputs) for t in trained]
+        rows.append({"optimizer": opt, "runs": len(trained), "test accuracy (%)": format_mean_std(*summarize_runs(accs)),
+                     "test loss": format_mean_std(*summarize_runs(losses), digits=4),
+                     "per seed (%)": ", ".join(f"{a:.2f}" for a in accs)})
+    return pd.DataFrame(rows).set_index("optimizer")
+
+
+def paired_mcnemar(runs: dict[str, list[Trained]], y_test: np.ndarray, seeds: list[int]) -> "pd.DataFrame":
+    """McNemar's exact test between the first two optimizers' models, seed by seed."""
+    import pandas as pd
+
+    from mnist_helpers.evaluate import mcnemar
+
+    (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
+    rows = []
+    for seed, a, b in zip(seeds, a_runs, b_runs):
+        test = mcnemar(y_test, a.predictions, b.predictions, name_a=name_a, name_b=name_b)
+        rows.append({"seed": seed, "b (only B wrong)": test["b"], "c (only A wrong)": test["c"], "p value": test["p_value"],
+                     "significant": bool(test["significant"]), "better": test["better"]})
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def gap_verdict(gap_pp: list[float], paired: "pd.DataFrame", seed_gap_pp: float = 0.44) -> str:
+    """Whether the seed's Adam-over-RMSProp gap shows up here: size, sign and significance."""
+    mean = float(np.mean(gap_pp))
+    n_sig = int(paired["significant"].sum())
+    if n_sig == 0:
+        return f"not reproduced: no seed shows a significant difference (mean gap {mean:+.2f} points vs {seed_gap_pp:+.2f})"
+    if n_sig == len(paired) and mean > 0:
+        return f"direction reproduced: Adam significantly better in every seed (mean gap {mean:+.2f} points vs {seed_gap_pp:+.2f})"
+    return f"mixed: significant in {n_sig} of {len(paired)} seeds (mean gap {mean:+.2f} points vs {seed_gap_pp:+.2f})"
+
+
+AE_NAMES = {"dense_ae": "dense autoencoder", "conv_ae": "conv autoencoder", "pca": "PCA"}
+
+
+def pca_reconstructions(split: Split, code_sizes: list[int], seed: int = 0) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """PCA fitted on the training images at each code size: {code_size: (test codes, test reconstructions)}."""
+    from mnist_helpers.compress import pca_baseline
+
+    flat = lambda images: images.reshape(len(images), -1).astype(np.float32) / 255.0
+    return {k: pca_baseline(flat(split.train_images), flat(split.test_images), k, seed) for k in code_sizes}
+
+
+def codec_throughput(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
+    """Images per second through the encoder and through the decoder (batched inference, one pass each)."""
+    import time
+
+    from mnist_helpers.train import encode
+
+    start = time.perf_counter()
+    codes = encode(model, images, batch_size)
+    encode_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(0, len(codes), batch_size):
+            model.decode(torch.from_numpy(codes[i : i + batch_size]))
+    return len(images) / encode_s, len(images) / (time.perf_counter() - start)
+
+
+def compression_table(split: Split, autoencoders: dict[tuple[str, int], Trained],
+                      pca: dict[int, tuple[np.ndarray, np.ndarray]]) -> "pd.DataFrame":
+    """Rate-distortion rows for every autoencoder and PCA code size: ratio, MSE, PSNR, SSIM, params, throughput."""
+    from mnist_helpers.compress import pca_parameters, rate_distortion_table, reconstruction_metrics
+
+    original = split.test_images.astype(np.float32) / 255.0
+    x = to_tensor(split.test_images, normalize=False)
+    rows = []
+    for (kind, k), trained in autoencoders.items():
+        enc, dec = codec_throughput(trained.model, x)
+        rows.append({"method": AE_NAMES[kind], "code_size": k, **reconstruction_metrics(original, trained.outputs[:, 0]),
+                     "params": models.count_parameters(trained.model), "encode img/s": enc, "decode img/s": dec})
+    for k, (_, recon) in pca.items():
+        rows.append({"method": AE_NAMES["pca"], "code_size": k, **reconstruction_metrics(original, recon.reshape(-1, 28, 28)),
+                     "params": pca_parameters(k)})
+    extra = {(r["method"], r["code_size"]): (r.get("encode img/s"), r.get("decode img/s")) for r in rows}
+    table = rate_distortion_table(rows)
+    table["encode img/s"] = [extra[(m, c)][0] for m, c in zip(table["method"], table["code_size"])]
+    table["decode img/s"] = [extra[(m, c)][1] for m, c in zip(table["method"], table["code_size"])]
+    return table
+
+
+def pair_overlap(pairs: "pd.DataFrame", claimed: tuple[str, ...], top: int) -> int:
+    """How many of the claimed unordered pairs ("2↔7") are among the `top` most confused pairs here."""
+    canon = lambda p: tuple(sorted(p.split("↔")))
+    ours = {canon(p) for p in pairs["pair"].head(top)}
+    return sum(canon(p) in ours for p in claimed)

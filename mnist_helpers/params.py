@@ -121,6 +121,7 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "dutta_epochs": int_range(1),
     "dutta_batch_size": int_range(1),
     "reuse_models": boolean,
+    "engine": choice("keras", "torch"),
 }
 
 
