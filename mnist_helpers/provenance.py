@@ -10,9 +10,12 @@ import subprocess
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.atomic import read_json, write_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGES = ("torch", "keras", "numpy", "scikit-learn", "scikit-image", "pandas", "matplotlib", "seaborn", "papermill", "jupyter-book")
@@ -126,3 +129,12 @@ def load_metrics(artifacts_dir: str | os.PathLike, profile: str) -> dict[str, di
     """Every chapter's metrics JSON for `profile`, keyed by chapter (a file that does not parse raises)."""
     folder = Path(artifacts_dir) / profile / "metrics"
     return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}
+
+
+def runs_table(metrics: dict[str, dict[str, Any]]) -> "pd.DataFrame":
+    """One row per chapter: wall time, when it finished, and the commit and code version that ran it."""
+    import pandas as pd
+
+    rows = [{"chapter": ch, "wall time (s)": m["wall_time_s"], "finished (UTC)": m["finished"], "git commit": m["git_commit"],
+             "code version": m["code_version"], "torch threads": m["hardware"]["torch_threads"]} for ch, m in metrics.items()]
+    return pd.DataFrame(rows).set_index("chapter") if rows else pd.DataFrame(columns=["wall time (s)"])

@@ -8,13 +8,16 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from mnist_helpers.atomic import atomic_path
 from mnist_helpers.params import PROFILES, ParameterError, validate
 from mnist_helpers.provenance import code_version
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
@@ -85,7 +88,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
 
     started = time.perf_counter()
     failed = log_dir / output.name
-    with atomic_path(output) as tmp:
+    with atomic_path(output, suffix=".tmp.ipynb") as tmp:  # papermill wants an .ipynb name
         try:
             papermill.execute_notebook(
                 str(notebook), str(tmp), parameters=params, cwd=str(notebook.parent),
@@ -96,6 +99,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
             os.replace(tmp, failed)
             raise RuntimeError(
                 f"{notebook.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}).\n"
+                f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n"
                 f"The executed notebook up to the error is in {failed}."
             ) from None
         seconds = time.perf_counter() - started
@@ -105,10 +109,11 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
     return seconds
 
 
-def run(profile: str, only: list[str] | None = None, out_dir: Path = ROOT / "book", force: bool = False) -> dict[str, float]:
+def run(profile: str, only: list[str] | None = None, out_dir: Path = ROOT / "book", force: bool = False,
+        notebooks_dir: Path = ROOT / "notebooks") -> dict[str, float]:
     """Run the profile's notebooks in order; skip the ones already current; stop at the first failure."""
     spec = load_profile(profile)
-    todo = [nb for nb in notebooks() if not only or any(nb.stem.startswith(o) for o in only)]
+    todo = [nb for nb in notebooks(notebooks_dir) if not only or any(nb.stem.startswith(o) for o in only)]
     plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
     os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
     times: dict[str, float] = {}
@@ -119,8 +124,8 @@ def run(profile: str, only: list[str] | None = None, out_dir: Path = ROOT / "boo
             print(f"[{i}/{len(plans)}] {nb.stem}: up to date, skipped", flush=True)
             continue
         print(f"[{i}/{len(plans)}] {nb.stem}: running with {params}", flush=True)
-        times[nb.stem] = execute(nb, out, params, fp, ROOT / "_build" / "failed")
-        print(f"[{i}/{len(plans)}] {nb.stem}: done in {times[nb.stem]:.0f} s -> {out.relative_to(ROOT)}", flush=True)
+        times[nb.stem] = execute(nb, out, params, fp, out_dir.parent / "_build" / "failed")
+        print(f"[{i}/{len(plans)}] {nb.stem}: done in {times[nb.stem]:.0f} s -> {out}", flush=True)
     return times
 
 
@@ -143,3 +148,13 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def profile_table(profile: str | os.PathLike) -> "pd.DataFrame":
+    """A profile's parameters as a table: one row per (chapter, parameter), shared values marked 'all'."""
+    import pandas as pd
+
+    spec = load_profile(profile)
+    rows = [{"chapter": "all", "parameter": k, "value": v} for k, v in spec["all"].items()]
+    rows += [{"chapter": ch, "parameter": k, "value": v} for ch, own in spec["chapters"].items() for k, v in (own or {}).items()]
+    return pd.DataFrame(rows).set_index(["chapter", "parameter"])

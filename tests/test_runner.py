@@ -1,0 +1,104 @@
+"""The profile runner: profiles validate, bad profiles fail early, runs resume, failures stop with the cell shown."""
+
+import ast
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from mnist_helpers import runner
+from mnist_helpers.params import ParameterError
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def test_quick_profile_equals_every_notebooks_defaults():
+    spec = runner.load_profile("quick")
+    for nb in runner.notebooks(NOTEBOOKS):
+        declared = papermill.inspect_notebook(str(nb))
+        for name, value in runner.chapter_parameters(spec, nb).items():
+            assert ast.literal_eval(declared[name]["default"]) == value, f"{nb.stem}: {name}"
+
+
+@pytest.mark.parametrize("profile", ["quick", "full", "seed"])
+def test_every_profile_gives_every_notebook_valid_parameters(profile):
+    spec = runner.load_profile(profile)
+    for nb in runner.notebooks(NOTEBOOKS):
+        runner.chapter_parameters(spec, nb)
+
+
+def test_full_profile_runs_every_chapter_on_the_whole_split():
+    spec = runner.load_profile("full")
+    assert spec["all"]["train_size"] == 60000 and spec["all"]["test_size"] == 10000
+    assert len(spec["chapters"]["05_optimizers"]["seeds"]) >= 3
+
+
+@pytest.mark.parametrize(
+    "yaml_text, message",
+    [
+        ("chapters:\n  03_mlp:\n    epochs: 0\n", "'epochs' = 0"),
+        ("chapters:\n  03_mlp:\n    optimizer: sgd\n", "'optimizer' = 'sgd'.*adam, rmsprop"),
+        ("all:\n  profile: huge\n", "'profile' = 'huge'"),
+        ("all:\n  train_size: 70000\n", "'train_size' = 70000.*60000"),
+        ("chapters:\n  03_mlp:\n    lr: fast\n", "'lr' = 'fast'"),
+        ("chapters:\n  03_mlp:\n    batch_size: 0\n", "'batch_size' = 0"),
+        ("chapters:\n  06_autoencoders:\n    code_sizes: [8, 1000]\n", "'code_sizes\\[1\\]' = 1000.*784"),
+        ("chapters:\n  03_mlp:\n    wings: 2\n", "does not have"),
+        ("chapters: [unclosed\n", "not valid YAML"),
+        ("epochs: 3\n", "top-level keys"),
+    ],
+)
+def test_bad_profile_file_fails_before_running_anything(tmp_path, yaml_text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ParameterError, match=message):
+        runner.run(str(path), out_dir=tmp_path / "book", notebooks_dir=NOTEBOOKS)
+    assert not (tmp_path / "book").exists()
+
+
+def test_unknown_profile_name_lists_the_known_ones():
+    with pytest.raises(ParameterError, match="quick, full, seed"):
+        runner.load_profile("huge")
+
+
+def tiny_notebooks(folder: Path, fail: bool = False) -> Path:
+    folder.mkdir()
+    cells = [new_code_cell("x = 1  # a number", metadata={"tags": ["parameters"]}), new_code_cell("y = x * 2\nprint(y)")]
+    if fail:
+        cells.append(new_code_cell("raise ValueError('bad x')"))
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, folder / "01_tiny.ipynb")
+    return folder
+
+
+def profile_file(tmp_path: Path, x: int) -> str:
+    path = tmp_path / f"p{x}.yaml"
+    path.write_text(f"chapters:\n  01_tiny:\n    x: {x}\n")
+    return str(path)
+
+
+@pytest.fixture()
+def allow_x(monkeypatch):
+    monkeypatch.setitem(runner.validate.__globals__["RULES"], "x", lambda n, v: None)
+
+
+def test_runner_executes_then_skips_current_notebooks_and_reruns_stale_ones(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    out = tmp_path / "book"
+    assert list(runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)) == ["01_tiny"]
+    executed = nbformat.read(out / "01_tiny.ipynb", as_version=4)
+    assert "6" in executed.cells[-1].outputs[0]["text"]
+    assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs) == {}  # resumed: nothing left to do
+    assert list(runner.run(profile_file(tmp_path, 4), out_dir=out, notebooks_dir=nbs)) == ["01_tiny"]  # new parameters
+
+
+def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs", fail=True)
+    out = tmp_path / "book"
+    with pytest.raises(RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)\.\nThe cell:\n    raise ValueError"):
+        runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
+    assert not (out / "01_tiny.ipynb").exists()
+    assert (tmp_path / "_build" / "failed" / "01_tiny.ipynb").exists()
+    assert not [p for p in out.glob("*") if p.name.endswith(".tmp")]
