@@ -69,6 +69,7 @@ def test_every_page_renders_without_errors_or_broken_images(site, browser):
         errors: list[str] = []
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status} for {r.url}") if r.status >= 400 else None)
         page.goto(f"{site}/{page_name}", wait_until="load")
         page.wait_for_timeout(200)
         broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
