@@ -1,4 +1,4 @@
-"""Read `make bench` results (benchmarks/results.json) into a table for the reproducibility page."""
+"""Read `make bench` results (benchmarks/results.json) into tables for the reproducibility page."""
 
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ import pandas as pd
 
 from mnist_helpers.atomic import read_json
 
+COLUMNS = {"label": "contender", "batch_size": "batch", "images_per_s": "images/s", "epoch_s_60k": "s per 60k epoch",
+           "gflops": "GFLOP/s", "fraction_of_matmul": "fraction of matmul"}
+
 
 @dataclass(frozen=True)
 class BenchResults:
-    """The benchmark's result rows as a table, and a one-line description of the machine they ran on."""
+    """The contenders and targets as tables, and one line on the machine and run that measured them."""
 
     table: pd.DataFrame
+    targets: pd.DataFrame
     machine: str
 
 
@@ -25,11 +29,14 @@ def load_results(path: str | os.PathLike) -> BenchResults | None:
     if not p.exists():
         return None
     raw = read_json(p)
-    rows = raw.get("rows")
-    if not isinstance(rows, list) or not rows:
-        raise ValueError(f"{p}: no 'rows' list of results; re-run `make bench` to regenerate it.")
-    m = raw.get("machine", {})
-    machine = (f"{m.get('cpu', 'unknown CPU')}, {m.get('cores', '?')} cores, {m.get('torch_threads', '?')} torch threads, "
-               f"torch {m.get('torch', '?')}, keras {m.get('keras', '?')}; {raw.get('date', 'date unknown')}, "
-               f"commit {raw.get('git_commit', 'unknown')}")
-    return BenchResults(pd.DataFrame(rows).set_index(pd.DataFrame(rows).columns[0]), machine)
+    try:
+        table = pd.DataFrame(raw["rows"])[list(COLUMNS)].rename(columns=COLUMNS).set_index("contender")
+        targets = pd.DataFrame(raw["targets"]).rename(columns={"name": "target", "target": "goal"}).set_index("target")
+        m, packages = raw["machine"], raw["packages"]
+        machine = (f"{m['cpu']}, {m['usable_cores']} usable cores, torch {packages.get('torch')} with {m['torch_threads']} "
+                   f"threads, keras {packages.get('keras')}; measured {raw['date']} at commit {raw['git_commit']}, "
+                   f"matmul peak {raw['matmul_gflops']:.0f} GFLOP/s")
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"{p}: not a benchmark results file ({e!r} missing); re-run `make bench` to regenerate it.") from None
+    table.loc[f"fp32 matmul (torch.mm)", "GFLOP/s"] = raw["matmul_gflops"]
+    return BenchResults(table, targets, machine)
