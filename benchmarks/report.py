@@ -1,0 +1,45 @@
+"""Benchmark results as the book reads them: the JSON record and a Markdown table generated from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mnist_helpers.atomic import write_json, write_text
+
+
+def results_markdown(results: dict[str, Any]) -> str:
+    """A Markdown page of the results: contenders, targets, and the machine and load they were measured under."""
+    m, load = results["machine"], results["load"]
+    lines = [
+        "| contender | batch | images/s | s per 60k epoch | GFLOP/s | of matmul |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["rows"]:
+        lines.append(f"| {row['label']} | {row['batch_size']} | {row['images_per_s']:,.0f} | {row['epoch_s_60k']:.1f} "
+                     f"| {row['gflops']:.1f} | {row['fraction_of_matmul']:.0%} |")  # fmt: skip
+    size = results["settings"]["matmul_size"]
+    lines.append(f"| fp32 matmul {size}×{size} (torch.mm) | | | | {results['matmul_gflops']:.1f} | 100% |")
+    lines += ["", "| target | measured | goal | |", "|---|---:|---:|---|"]
+    for t in results["targets"]:
+        lines.append(f"| {t['name']} | {t['measured']} | {t['target']} | {'met' if t['met'] else 'missed'} |")
+    others = [v for v in load["other_cores_per_round"] if v is not None]
+    lines += [
+        "",
+        f"Measured {results['date']} at commit `{results['git_commit']}` with `{results['command']}`"
+        f"{' (smoke run: too few batches to quote)' if results['quick'] else ''}.",
+        f"Machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {results['packages'].get('torch')} with "
+        f"{m['torch_threads']} threads, keras {results['packages'].get('keras')}, Python {results['packages'].get('python')}.",
+        f"Load: other processes used at most {max(others, default=0):.2f} cores during the timed rounds; "
+        f"load average {load['load_average_before']} before, {load['load_average_after']} after.",
+        f"Medians of {results['settings']['rounds']} rounds; contenders alternate within each round, after a warm-up.",
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict[str, Any], out: str | Path) -> None:
+    """Write `results` to `out` (JSON) and the Markdown table beside it (same name, .md), each atomically."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(out, results)
+    write_text(out.with_suffix(".md"), results_markdown(results))
