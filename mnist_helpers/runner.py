@@ -65,7 +65,12 @@ def notebooks(folder: Path = ROOT / "notebooks") -> list[Path]:
 
 
 def _fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
-    return {"params": params, "source_sha": hashlib.sha256(notebook.read_bytes()).hexdigest()[:16], "code_version": code_version()}
+    """What an executed notebook depends on: parameters, the cells' sources (not their stored outputs), the code."""
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    sources = "\x00".join(f"{c.cell_type}:{c.source}" for c in cells)
+    return {"params": params, "source_sha": hashlib.sha256(sources.encode()).hexdigest()[:16], "code_version": code_version()}
 
 
 def is_current(output: Path, fingerprint: dict[str, Any]) -> bool:

@@ -102,3 +102,13 @@ def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_
     assert not (out / "01_tiny.ipynb").exists()
     assert (tmp_path / "_build" / "failed" / "01_tiny.ipynb").exists()
     assert not [p for p in out.glob("*") if p.name.endswith(".tmp")]
+
+
+def test_stored_outputs_in_the_source_notebook_do_not_make_results_stale(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    out = tmp_path / "book"
+    runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
+    source = nbformat.read(nbs / "01_tiny.ipynb", as_version=4)
+    source.cells[1].outputs = [nbformat.v4.new_output("stream", text="6\n")]
+    nbformat.write(source, nbs / "01_tiny.ipynb")
+    assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs) == {}
