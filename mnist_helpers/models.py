@@ -171,7 +171,23 @@ def _check_code_size(code_size: int) -> int:
     return code_size
 
 
-class DenseAutoencoder(nn.Module):
+class _Autoencoder(nn.Module):
+    """Shared interface: subclasses set `self.encoder` and `self.decoder`."""
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Map (N, 1, 28, 28) images in [0, 1] to (N, code_size) codes."""
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Map (N, code_size) codes to (N, 1, 28, 28) images in [0, 1]."""
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct (N, 1, 28, 28) images in [0, 1]."""
+        return self.decode(self.encode(x))
+
+
+class DenseAutoencoder(_Autoencoder):
     """784-256-128-code encoder (ReLU, linear code) and code-128-256-784 decoder with a sigmoid output."""
 
     def __init__(self, code_size: int) -> None:
@@ -195,20 +211,8 @@ class DenseAutoencoder(nn.Module):
             nn.Unflatten(1, (1, 28, 28)),
         )
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Map (N, 1, 28, 28) images in [0, 1] to (N, code_size) codes."""
-        return self.encoder(x)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Map (N, code_size) codes to (N, 1, 28, 28) images in [0, 1]."""
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruct (N, 1, 28, 28) images in [0, 1]."""
-        return self.decode(self.encode(x))
-
-
-class ConvAutoencoder(nn.Module):
+class ConvAutoencoder(_Autoencoder):
     """Conv encoder 1→16→32 channels (stride 2 each: 28→14→7) then linear to the code; mirrored decoder."""
 
     def __init__(self, code_size: int) -> None:
@@ -231,18 +235,6 @@ class ConvAutoencoder(nn.Module):
             nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1, output_padding=1),
             nn.Sigmoid(),
         )
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Map (N, 1, 28, 28) images in [0, 1] to (N, code_size) codes."""
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Map (N, code_size) codes to (N, 1, 28, 28) images in [0, 1]."""
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruct (N, 1, 28, 28) images in [0, 1]."""
-        return self.decode(self.encode(x))
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
