@@ -78,7 +78,8 @@ def wait_until_quiet(max_wait: float, log=print) -> dict[str, object]:
         if streak >= QUIET_WINDOWS:
             return {"quiet": True, "waited_s": round(waited, 1), "last_other_cores": last}
         if waited >= max_wait:
-            log(f"the machine is still busy after {waited:.0f} s (other processes use {last:.2f} cores); running anyway.")
+            log(f"the machine is still busy after {waited:.0f} s (other processes use {last:.2f} cores); "
+                "running anyway.")
             return {"quiet": False, "waited_s": round(waited, 1), "last_other_cores": last}
         if streak == 0 and int(waited) % 30 < WINDOW:
             log(f"waiting for a quiet machine: other processes use {last:.2f} cores ...")

@@ -23,14 +23,18 @@ def results_markdown(results: dict[str, Any]) -> str:
     lines += ["", "| target | measured | goal | |", "|---|---:|---:|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['name']} | {t['measured']} | {t['target']} | {'met' if t['met'] else 'missed'} |")
-    others = [v for v in load["other_cores_per_round"] if v is not None]
+    kept = load.get("round_kept", [True] * len(load["other_cores_per_round"]))
+    others = [v for v, k in zip(load["other_cores_per_round"], kept) if v is not None and k]
+    set_aside = len(kept) - sum(kept)
     lines += [
         "",
         f"Measured {results['date']} at commit `{results['git_commit']}` with `{results['command']}`"
         f"{' (smoke run: too few batches to quote)' if results['quick'] else ''}.",
         f"Machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {results['packages'].get('torch')} with "
-        f"{m['torch_threads']} threads, keras {results['packages'].get('keras')}, Python {results['packages'].get('python')}.",
-        f"Load: other processes used at most {max(others, default=0):.2f} cores during the timed rounds; "
+        f"{m['torch_threads']} threads, keras {results['packages'].get('keras')}, "
+        f"Python {results['packages'].get('python')}.",
+        f"Load: other processes used at most {max(others, default=0):.2f} cores during the rounds kept"
+        f"{f' ({set_aside} round(s) run on a busy machine were set aside and re-run)' if set_aside else ''}; "
         f"load average {load['load_average_before']} before, {load['load_average_after']} after.",
         f"Medians of {results['settings']['rounds']} rounds; contenders alternate within each round, after a warm-up.",
     ]  # fmt: skip

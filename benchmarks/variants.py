@@ -161,15 +161,19 @@ def groups(mnist, quick: bool, slow: bool) -> dict[str, dict[str, Callable[[], C
         },
         "dutta_engine": {
             "fit, channels_last (default)": lambda: _fit_speed(models.DuttaCNNTorch(seed=0), xu, y, 32, dutta_n),
-            "fit, contiguous NCHW": lambda: _fit_speed(models.DuttaCNNTorch(seed=0), xu, y, 32, dutta_n, channels_last=False),
+            "fit, contiguous NCHW":
+                lambda: _fit_speed(models.DuttaCNNTorch(seed=0), xu, y, 32, dutta_n, channels_last=False),
         },
         "dutta_keras": {
-            "keras_models.dutta_cnn (channels_last, Keras RandomRotation)": lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 32),
+            "keras_models.dutta_cnn (channels_last, Keras RandomRotation)":
+                lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 32),
             "same, batch 64": lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 64),
             "same, batch 128": lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 128),
-            "same, torch tensors in": lambda: _keras_speed(dutta_cnn(seed=0), torch.from_numpy(kx), torch.from_numpy(ky), 32),
+            "same, torch tensors in":
+                lambda: _keras_speed(dutta_cnn(seed=0), torch.from_numpy(kx), torch.from_numpy(ky), 32),
             "batched rotation": lambda: _keras_speed(dutta_keras_variant(), kx, ky, 32),
-            "batched rotation, channels_first": lambda: _keras_speed(dutta_keras_variant("channels_first"), kx_first, ky, 32),
+            "batched rotation, channels_first":
+                lambda: _keras_speed(dutta_keras_variant("channels_first"), kx_first, ky, 32),
         },
         "shah_seed_style": {
             f"DataLoader num_workers={w}": (lambda w=w: _seed_speed(mnist, w, shah_n)) for w in (0, 1)
@@ -177,7 +181,8 @@ def groups(mnist, quick: bool, slow: bool) -> dict[str, dict[str, Callable[[], C
     }  # fmt: skip
     if slow:  # compile times of a minute or more
         out["shah_engine"]["loop, torch.compile"] = lambda: _loop_speed(models.ShahCNN(), xn, y, shah_n, compiled=True)
-        out["dutta_keras"]["batched rotation, jit_compile=True"] = lambda: _keras_speed(dutta_keras_variant(), kx, ky, 32, True)
+        out["dutta_keras"]["batched rotation, jit_compile=True"] = \
+            lambda: _keras_speed(dutta_keras_variant(), kx, ky, 32, jit_compile=True)
     return out
 
 
@@ -230,7 +235,8 @@ run(5); print(n * 64 / run(n))
 def competing_load(images: int, log=print) -> dict[str, dict]:
     """Shah's engine in a fresh process with 2 threads, 1 thread, and 2 passive-waiting threads, on a quiet
     machine and beside one busy single-threaded process (as when another notebook runs)."""
-    variants = {"2 threads": ("2", {}), "1 thread": ("1", {}), "2 threads, OMP_WAIT_POLICY=PASSIVE": ("2", {"OMP_WAIT_POLICY": "PASSIVE"})}
+    variants = {"2 threads": ("2", {}), "1 thread": ("1", {}),
+                "2 threads, OMP_WAIT_POLICY=PASSIVE": ("2", {"OMP_WAIT_POLICY": "PASSIVE"})}
     results = {}
     for competitor in (False, True):
         busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if competitor else None
@@ -240,7 +246,8 @@ def competing_load(images: int, log=print) -> dict[str, dict]:
                 meter = LoadMeter().start()
                 out = subprocess.run(cmd, env=os.environ | env, capture_output=True, text=True, check=True).stdout
                 key = f"{name}, {'one busy process beside' if competitor else 'quiet'}"
-                results[key] = {"images_per_s": round(float(out.split()[-1]), 1), "other_cores": meter.stop()["other_cores"]}
+                speed = round(float(out.split()[-1]), 1)
+                results[key] = {"images_per_s": speed, "other_cores": meter.stop()["other_cores"]}
                 log(f"  {key:<58} {results[key]['images_per_s']:>9,.0f} img/s")
         finally:
             if busy is not None:
