@@ -40,7 +40,7 @@ class LoadMeter:
     machine: tuple[float, float] | None = None
     own: float = 0.0
 
-    def start(self) -> "LoadMeter":
+    def start(self) -> LoadMeter:
         self.started, self.machine, self.own = time.perf_counter(), _machine_ticks(), _own_seconds()
         return self
 
@@ -78,8 +78,10 @@ def wait_until_quiet(max_wait: float, log=print) -> dict[str, object]:
         if streak >= QUIET_WINDOWS:
             return {"quiet": True, "waited_s": round(waited, 1), "last_other_cores": last}
         if waited >= max_wait:
-            log(f"the machine is still busy after {waited:.0f} s (other processes use {last:.2f} cores); "
-                "running anyway.")
+            log(
+                f"the machine is still busy after {waited:.0f} s (other processes use {last:.2f} cores); "
+                "running anyway."
+            )
             return {"quiet": False, "waited_s": round(waited, 1), "last_other_cores": last}
         if streak == 0 and int(waited) % 30 < WINDOW:
             log(f"waiting for a quiet machine: other processes use {last:.2f} cores ...")

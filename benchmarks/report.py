@@ -16,8 +16,10 @@ def results_markdown(results: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for row in results["rows"]:
-        lines.append(f"| {row['label']} | {row['batch_size']} | {row['images_per_s']:,.0f} | {row['epoch_s_60k']:.1f} "
-                     f"| {row['gflops']:.1f} | {row['fraction_of_matmul']:.0%} |")  # fmt: skip
+        lines.append(
+            f"| {row['label']} | {row['batch_size']} | {row['images_per_s']:,.0f} | {row['epoch_s_60k']:.1f} "
+            f"| {row['gflops']:.1f} | {row['fraction_of_matmul']:.0%} |"
+        )
     size = results["settings"]["matmul_size"]
     lines.append(f"| fp32 matmul {size}×{size} (torch.mm) | | | | {results['matmul_gflops']:.1f} | 100% |")
     lines += ["", "| target | measured | goal | |", "|---|---:|---:|---|"]
@@ -37,7 +39,7 @@ def results_markdown(results: dict[str, Any]) -> str:
         f"{f' ({set_aside} round(s) run on a busy machine were set aside and re-run)' if set_aside else ''}; "
         f"load average {load['load_average_before']} before, {load['load_average_after']} after.",
         f"Medians of {results['settings']['rounds']} rounds; contenders alternate within each round, after a warm-up.",
-    ]  # fmt: skip
+    ]
     return "\n".join(lines) + "\n"
 
 

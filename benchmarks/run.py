@@ -12,25 +12,25 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from benchmarks.flops import MATMUL_SIZE, matmul_gflops, train_step_flops  # noqa: E402
-from benchmarks.machine import QUIET_CORES, LoadMeter, load_average, wait_until_quiet  # noqa: E402
-from benchmarks.report import write_results  # noqa: E402
-from benchmarks.seed_style import endless, seed_loader, seed_train_batches  # noqa: E402
-from mnist_helpers import models  # noqa: E402
-from mnist_helpers.data import MNIST, load_mnist, to_keras, to_tensor  # noqa: E402
-from mnist_helpers.experiments import shah_augmentation  # noqa: E402
-from mnist_helpers.provenance import git_commit, hardware, package_versions  # noqa: E402
-from mnist_helpers.threads import configure_threads  # noqa: E402
-from mnist_helpers.train import fit  # noqa: E402
+from benchmarks.flops import MATMUL_SIZE, matmul_gflops, train_step_flops
+from benchmarks.machine import QUIET_CORES, LoadMeter, load_average, wait_until_quiet
+from benchmarks.report import write_results
+from benchmarks.seed_style import endless, seed_loader, seed_train_batches
+from mnist_helpers import models
+from mnist_helpers.augment import shah_augmentation
+from mnist_helpers.data import MNIST, load_mnist, to_keras, to_tensor
+from mnist_helpers.provenance import git_commit, hardware, package_versions
+from mnist_helpers.threads import configure_threads
+from mnist_helpers.train import fit
 
 EPOCH_IMAGES = 60_000  # MNIST's training split: images per full epoch
 SHAH_BATCH = 64  # Shah's batch size (C5)
@@ -39,8 +39,14 @@ DEFAULT_OUT = Path("benchmarks/results.json")
 QUIET_WAIT = 600.0  # seconds to wait for other processes to go quiet before a full run
 
 # batches per contender per round: each measurement lasts a few seconds in the full run
-FULL_BATCHES = {"shah_seed_style": 100, "shah_engine": 150, "shah_engine_step": 150, "dutta_keras": 150,
-                "dutta_engine": 300, "mlp_engine": 1000}  # fmt: skip
+FULL_BATCHES = {
+    "shah_seed_style": 100,
+    "shah_engine": 150,
+    "shah_engine_step": 150,
+    "dutta_keras": 150,
+    "dutta_engine": 300,
+    "mlp_engine": 1000,
+}
 QUICK_BATCHES = dict.fromkeys(FULL_BATCHES, 2)
 FULL_ROUNDS, QUICK_ROUNDS = 5, 1
 FULL_WARMUP, QUICK_WARMUP = 10, 1  # batches per contender before the first timed round
@@ -61,8 +67,18 @@ def _engine(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size
     """images/s of `fit` over n batches: the epoch's training wall time from its History (setup left out)."""
 
     def run(n_batches: int) -> float:
-        history = fit(model, x, y, None, None, epochs=1, batch_size=batch_size, limit_batches=n_batches,
-                      progress="none", **fit_kwargs)  # fmt: skip
+        history = fit(
+            model,
+            x,
+            y,
+            None,
+            None,
+            epochs=1,
+            batch_size=batch_size,
+            limit_batches=n_batches,
+            progress="none",
+            **fit_kwargs,
+        )
         return n_batches * batch_size / history.rows[-1]["seconds"]
 
     return run
@@ -99,23 +115,59 @@ def build_contenders(mnist: MNIST, batches: dict[str, int]) -> list[Contender]:
     y = torch.from_numpy(mnist.train_labels.astype(np.int64))
     keras_images = batches["dutta_keras"] * DUTTA_BATCH
     return [
-        Contender("shah_seed_style", "Shah CNN, seed-style (PIL per sample, DataLoader, NCHW)", "shah_cnn",
-                  SHAH_BATCH, _seed_style(mnist)),
-        Contender("shah_engine", "Shah CNN, engine (fit, batched augmentation)", "shah_cnn", SHAH_BATCH,
-                  _engine(models.ShahCNN(), x_norm, y, SHAH_BATCH, loss="nll", augment=shah_augmentation(True))),
-        Contender("shah_engine_step", "Shah CNN, engine training step (fit, no augmentation)", "shah_cnn",
-                  SHAH_BATCH, _engine(models.ShahCNN(), x_norm, y, SHAH_BATCH, loss="nll")),
-        Contender("dutta_keras", "Dutta CNN, Keras fit (torch backend)", "dutta_cnn_torch", DUTTA_BATCH,
-                  _keras(mnist, keras_images)),
-        Contender("dutta_engine", "Dutta CNN, engine (fit, torch twin)", "dutta_cnn_torch", DUTTA_BATCH,
-                  _engine(models.DuttaCNNTorch(seed=0), x_unit, y, DUTTA_BATCH)),
-        Contender("mlp_engine", "MLP 784-300-10, engine (fit)", "mlp", DUTTA_BATCH,
-                  _engine(models.MLP(), x_norm, y, DUTTA_BATCH)),
-    ]  # fmt: skip
+        Contender(
+            "shah_seed_style",
+            "Shah CNN, seed-style (PIL per sample, DataLoader, NCHW)",
+            "shah_cnn",
+            SHAH_BATCH,
+            _seed_style(mnist),
+        ),
+        Contender(
+            "shah_engine",
+            "Shah CNN, engine (fit, batched augmentation)",
+            "shah_cnn",
+            SHAH_BATCH,
+            _engine(models.ShahCNN(), x_norm, y, SHAH_BATCH, loss="nll", augment=shah_augmentation(True)),
+        ),
+        Contender(
+            "shah_engine_step",
+            "Shah CNN, engine training step (fit, no augmentation)",
+            "shah_cnn",
+            SHAH_BATCH,
+            _engine(models.ShahCNN(), x_norm, y, SHAH_BATCH, loss="nll"),
+        ),
+        Contender(
+            "dutta_keras",
+            "Dutta CNN, Keras fit (torch backend)",
+            "dutta_cnn_torch",
+            DUTTA_BATCH,
+            _keras(mnist, keras_images),
+        ),
+        Contender(
+            "dutta_engine",
+            "Dutta CNN, engine (fit, torch twin)",
+            "dutta_cnn_torch",
+            DUTTA_BATCH,
+            _engine(models.DuttaCNNTorch(seed=0), x_unit, y, DUTTA_BATCH),
+        ),
+        Contender(
+            "mlp_engine",
+            "MLP 784-300-10, engine (fit)",
+            "mlp",
+            DUTTA_BATCH,
+            _engine(models.MLP(), x_norm, y, DUTTA_BATCH),
+        ),
+    ]
 
 
-def measure(contenders: list[Contender], batches: dict[str, int], rounds: int, warmup: int, wait: float,
-            log: Callable[[str], None] = print) -> tuple[dict[str, list[float]], list[float], list[dict]]:
+def measure(
+    contenders: list[Contender],
+    batches: dict[str, int],
+    rounds: int,
+    warmup: int,
+    wait: float,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, list[float]], list[float], list[dict]]:
     """Warm every contender up, then run them in turn (A, B, C, ..., A, B, C, ...) for `rounds` rounds.
 
     With `wait` > 0, each round starts on a quiet machine (waiting up to `wait` s), and a round during
@@ -140,9 +192,11 @@ def measure(contenders: list[Contender], batches: dict[str, int], rounds: int, w
         load = meter.stop()
         kept = wait <= 0 or load["other_cores"] is None or load["other_cores"] < QUIET_CORES
         loads.append(load | {"kept": kept})
-        log(f"round {attempt} ({'kept' if kept else 'set aside: the machine was busy'}): "
+        log(
+            f"round {attempt} ({'kept' if kept else 'set aside: the machine was busy'}): "
             + ", ".join(f"{k} {v:,.0f}" for k, v in speed.items())
-            + f" img/s; matmul {peak:.0f} GFLOP/s; other processes {load['other_cores']} cores")  # fmt: skip
+            + f" img/s; matmul {peak:.0f} GFLOP/s; other processes {load['other_cores']} cores"
+        )
         if kept:
             for key, value in speed.items():
                 speeds[key].append(value)
@@ -159,39 +213,68 @@ def summarise(contenders: list[Contender], speeds: dict[str, list[float]], matmu
     for c in contenders:
         ips = statistics.median(speeds[c.key])
         flops = train_step_flops(models.build_model(c.model), (1, 28, 28))
-        rows.append({
-            "key": c.key, "label": c.label, "batch_size": c.batch_size, "images_per_s": round(ips, 1),
-            "images_per_s_rounds": [round(v, 1) for v in speeds[c.key]], "epoch_s_60k": round(EPOCH_IMAGES / ips, 2),
-            "train_mflop_per_image": round(flops / 1e6, 3), "gflops": round(ips * flops / 1e9, 2),
-            "fraction_of_matmul": round(ips * flops / 1e9 / peak, 3),
-        })  # fmt: skip
+        rows.append(
+            {
+                "key": c.key,
+                "label": c.label,
+                "batch_size": c.batch_size,
+                "images_per_s": round(ips, 1),
+                "images_per_s_rounds": [round(v, 1) for v in speeds[c.key]],
+                "epoch_s_60k": round(EPOCH_IMAGES / ips, 2),
+                "train_mflop_per_image": round(flops / 1e6, 3),
+                "gflops": round(ips * flops / 1e9, 2),
+                "fraction_of_matmul": round(ips * flops / 1e9 / peak, 3),
+            }
+        )
     by = {row["key"]: row for row in rows}
     speedup = by["shah_engine"]["images_per_s"] / by["shah_seed_style"]["images_per_s"]
     keras_ratio = by["dutta_keras"]["epoch_s_60k"] / by["dutta_engine"]["epoch_s_60k"]
     step_fraction = by["shah_engine_step"]["fraction_of_matmul"]
     targets = [
-        {"name": "Shah CNN with augmentation: engine images/s over seed-style", "target": ">= 3.0",
-         "measured": round(speedup, 2), "met": speedup >= 3.0},
-        {"name": "Shah CNN training step GFLOP/s over matmul GFLOP/s", "target": ">= 0.45",
-         "measured": step_fraction, "met": step_fraction >= 0.45},
-        {"name": "Dutta CNN epoch: Keras fit over the torch engine", "target": "<= 1.5",
-         "measured": round(keras_ratio, 2), "met": keras_ratio <= 1.5},
-    ]  # fmt: skip
-    return {"matmul_gflops": round(peak, 1), "matmul_gflops_rounds": [round(v, 1) for v in matmul], "rows": rows,
-            "ratios": {"shah_engine_over_seed_style": round(speedup, 2),
-                       "keras_epoch_over_engine_epoch": round(keras_ratio, 2),
-                       "shah_engine_with_augmentation_fraction_of_matmul": by["shah_engine"]["fraction_of_matmul"]},
-            "targets": targets}  # fmt: skip
+        {
+            "name": "Shah CNN with augmentation: engine images/s over seed-style",
+            "target": ">= 3.0",
+            "measured": round(speedup, 2),
+            "met": speedup >= 3.0,
+        },
+        {
+            "name": "Shah CNN training step GFLOP/s over matmul GFLOP/s",
+            "target": ">= 0.45",
+            "measured": step_fraction,
+            "met": step_fraction >= 0.45,
+        },
+        {
+            "name": "Dutta CNN epoch: Keras fit over the torch engine",
+            "target": "<= 1.5",
+            "measured": round(keras_ratio, 2),
+            "met": keras_ratio <= 1.5,
+        },
+    ]
+    return {
+        "matmul_gflops": round(peak, 1),
+        "matmul_gflops_rounds": [round(v, 1) for v in matmul],
+        "rows": rows,
+        "ratios": {
+            "shah_engine_over_seed_style": round(speedup, 2),
+            "keras_epoch_over_engine_epoch": round(keras_ratio, 2),
+            "shah_engine_with_augmentation_fraction_of_matmul": by["shah_engine"]["fraction_of_matmul"],
+        },
+        "targets": targets,
+    }
 
 
 def format_table(summary: dict) -> str:
     """The results as fixed-width text: one row per contender, then matmul, ratios and targets."""
     lines = [f"{'contender':<58} {'batch':>5} {'images/s':>9} {'s/epoch':>8} {'GFLOP/s':>8} {'of matmul':>9}"]
     for row in summary["rows"]:
-        lines.append(f"{row['label']:<58} {row['batch_size']:>5} {row['images_per_s']:>9,.0f} "
-                     f"{row['epoch_s_60k']:>8.1f} {row['gflops']:>8.1f} {row['fraction_of_matmul']:>9.0%}")  # fmt: skip
-    lines.append(f"{'fp32 matmul ' + str(MATMUL_SIZE) + 'x' + str(MATMUL_SIZE):<58} {'':>5} {'':>9} {'':>8} "
-                 f"{summary['matmul_gflops']:>8.1f} {1:>9.0%}")  # fmt: skip
+        lines.append(
+            f"{row['label']:<58} {row['batch_size']:>5} {row['images_per_s']:>9,.0f} "
+            f"{row['epoch_s_60k']:>8.1f} {row['gflops']:>8.1f} {row['fraction_of_matmul']:>9.0%}"
+        )
+    lines.append(
+        f"{'fp32 matmul ' + str(MATMUL_SIZE) + 'x' + str(MATMUL_SIZE):<58} {'':>5} {'':>9} {'':>8} "
+        f"{summary['matmul_gflops']:>8.1f} {1:>9.0%}"
+    )
     for t in summary["targets"]:
         lines.append(f"target: {t['name']}: {t['measured']} (target {t['target']}): {'met' if t['met'] else 'MISSED'}")
     return "\n".join(lines)
@@ -204,8 +287,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON (Markdown beside it)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: every allowed core)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; 1 with --quick)")
-    parser.add_argument("--wait", type=float, default=None, help=f"seconds to wait for a quiet machine "
-                        f"(default {QUIET_WAIT:.0f}; 0 with --quick)")  # fmt: skip
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        help=f"seconds to wait for a quiet machine (default {QUIET_WAIT:.0f}; 0 with --quick)",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (QUICK_ROUNDS if args.quick else FULL_ROUNDS)
     batches, warmup = (QUICK_BATCHES, QUICK_WARMUP) if args.quick else (FULL_BATCHES, FULL_WARMUP)
@@ -218,18 +305,31 @@ def main(argv: list[str] | None = None) -> dict:
     speeds, matmul, loads = measure(contenders, batches, rounds, warmup, wait)
     summary = summarise(contenders, speeds, matmul)
     results = {
-        "format": "benchmarks.results/1", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git_commit": git_commit(), "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
+        "format": "benchmarks.results/1",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git_commit": git_commit(),
+        "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
         "quick": args.quick,
         "machine": hardware() | {"torch_threads": threads, "torch_interop_threads": torch.get_num_interop_threads()},
-        "load": {"quiet_wait": quiet, "load_average_before": load_before, "load_average_after": load_average(),
-                 "other_cores_per_round": [l["other_cores"] for l in loads],
-                 "steal_cores_per_round": [l["steal_cores"] for l in loads],
-                 "round_kept": [l["kept"] for l in loads]},
-        "packages": package_versions(), "settings": {"rounds": rounds, "warmup_batches": warmup, "batches": batches,
-                                                     "matmul_size": MATMUL_SIZE, "epoch_images": EPOCH_IMAGES},
-        **summary, "wall_time_s": round(time.perf_counter() - started, 1),
-    }  # fmt: skip
+        "load": {
+            "quiet_wait": quiet,
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+            "other_cores_per_round": [load["other_cores"] for load in loads],
+            "steal_cores_per_round": [load["steal_cores"] for load in loads],
+            "round_kept": [load["kept"] for load in loads],
+        },
+        "packages": package_versions(),
+        "settings": {
+            "rounds": rounds,
+            "warmup_batches": warmup,
+            "batches": batches,
+            "matmul_size": MATMUL_SIZE,
+            "epoch_images": EPOCH_IMAGES,
+        },
+        **summary,
+        "wall_time_s": round(time.perf_counter() - started, 1),
+    }
     print(format_table(summary))
     write_results(results, args.out)
     print(f"wrote {args.out} and {args.out.with_suffix('.md')}")

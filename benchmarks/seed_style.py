@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -95,15 +95,22 @@ class SeedStyleMNIST(Dataset):
 
 
 def seed_loader(
-    images: np.ndarray, labels: np.ndarray, *, seed: int = 0, batch_size: int = SEED_BATCH_SIZE,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    seed: int = 0,
+    batch_size: int = SEED_BATCH_SIZE,
     num_workers: int = SEED_WORKERS,
-) -> DataLoader:  # fmt: skip
+) -> DataLoader:
     """Shah's training DataLoader: shuffled, `batch_size` per batch, per-sample augmentation in the Dataset."""
     torch.manual_seed(seed)  # torchvision's transforms draw from the global RNG
     return DataLoader(
-        SeedStyleMNIST(images, labels, ShahTransform()), batch_size=batch_size, shuffle=True, num_workers=num_workers,
+        SeedStyleMNIST(images, labels, ShahTransform()),
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=num_workers,
         generator=torch.Generator().manual_seed(seed),
-    )  # fmt: skip
+    )
 
 
 def seed_train_batches(model: nn.Module, optimizer: torch.optim.Optimizer, batches: Iterator, n_batches: int) -> float:

@@ -12,24 +12,24 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
+import numpy as np
+import torch
+from torch.nn import functional as F
 
-from benchmarks.machine import LoadMeter, load_average, wait_until_quiet  # noqa: E402
-from benchmarks.seed_style import endless, seed_loader, seed_train_batches  # noqa: E402
-from mnist_helpers import models  # noqa: E402
-from mnist_helpers.atomic import write_json  # noqa: E402
-from mnist_helpers.data import load_mnist, to_keras, to_tensor  # noqa: E402
-from mnist_helpers.experiments import shah_augmentation  # noqa: E402
-from mnist_helpers.provenance import git_commit, hardware  # noqa: E402
-from mnist_helpers.threads import configure_threads  # noqa: E402
-from mnist_helpers.train import fit  # noqa: E402
+from benchmarks.machine import LoadMeter, load_average, wait_until_quiet
+from benchmarks.seed_style import endless, seed_loader, seed_train_batches
+from mnist_helpers import models
+from mnist_helpers.atomic import write_json
+from mnist_helpers.augment import shah_augmentation
+from mnist_helpers.data import load_mnist, to_keras, to_tensor
+from mnist_helpers.provenance import git_commit, hardware
+from mnist_helpers.threads import configure_threads
+from mnist_helpers.train import fit
 
 DEFAULT_OUT = Path("benchmarks/variants.json")
 ROUNDS = 3  # timed rounds per group (1 with --quick)
@@ -54,8 +54,9 @@ def _fit_speed(model: torch.nn.Module, x, y, batch_size: int, images: int, **kwa
     return run
 
 
-def _loop_speed(model: torch.nn.Module, x, y, images: int, *, fused: bool = True, compiled: bool = False,
-                bf16: bool = False) -> Callable[[], float]:  # fmt: skip
+def _loop_speed(
+    model: torch.nn.Module, x, y, images: int, *, fused: bool = True, compiled: bool = False, bf16: bool = False
+) -> Callable[[], float]:
     """Shah's step as fit runs it (augmentation, channels_last, NLL, Adam), with one knob changed."""
     model = model.to(memory_format=torch.channels_last)
     forward = torch.compile(model) if compiled else model
@@ -110,18 +111,38 @@ def dutta_keras_variant(data_format: str = "channels_last", batched_rotation: bo
     import keras
     from keras import layers
 
-    from mnist_helpers.keras_models import DROPOUT, ROTATION_FACTOR
+    from mnist_helpers.augment import DUTTA_FACTOR as ROTATION_FACTOR
+    from mnist_helpers.keras_models import DROPOUT
 
     first = data_format == "channels_first"
     fmt, axis = {"data_format": data_format}, (1 if first else -1)
-    rotation = (_fast_rotation_layer()(ROTATION_FACTOR, first, seed=seed) if batched_rotation
-                else layers.RandomRotation(ROTATION_FACTOR, fill_mode="constant", fill_value=0.0, seed=seed, **fmt))
-    block = lambda k: [layers.Conv2D(32, k, **fmt), layers.Activation("relu"), layers.BatchNormalization(axis=axis),
-                       layers.MaxPooling2D(2, **fmt), layers.Dropout(DROPOUT, seed=seed)]  # fmt: skip
+    rotation = (
+        _fast_rotation_layer()(ROTATION_FACTOR, first, seed=seed)
+        if batched_rotation
+        else layers.RandomRotation(ROTATION_FACTOR, fill_mode="constant", fill_value=0.0, seed=seed, **fmt)
+    )
+    block = lambda k: [
+        layers.Conv2D(32, k, **fmt),
+        layers.Activation("relu"),
+        layers.BatchNormalization(axis=axis),
+        layers.MaxPooling2D(2, **fmt),
+        layers.Dropout(DROPOUT, seed=seed),
+    ]
     dense = lambda: [layers.Dense(512), layers.Activation("relu"), layers.Dropout(DROPOUT, seed=seed)]
-    return keras.Sequential([keras.Input((1, 28, 28) if first else (28, 28, 1)), layers.Rescaling(1 / 255), rotation,
-                             *block(5), *block(3), layers.Flatten(**fmt), *dense(), *dense(),
-                             layers.Dense(10), layers.Activation("softmax")])  # fmt: skip
+    return keras.Sequential(
+        [
+            keras.Input((1, 28, 28) if first else (28, 28, 1)),
+            layers.Rescaling(1 / 255),
+            rotation,
+            *block(5),
+            *block(3),
+            layers.Flatten(**fmt),
+            *dense(),
+            *dense(),
+            layers.Dense(10),
+            layers.Activation("softmax"),
+        ]
+    )
 
 
 def _keras_speed(model, x, y, batch_size: int, jit_compile: bool = False) -> Callable[[], float]:
@@ -161,28 +182,31 @@ def groups(mnist, quick: bool, slow: bool) -> dict[str, dict[str, Callable[[], C
         },
         "dutta_engine": {
             "fit, channels_last (default)": lambda: _fit_speed(models.DuttaCNNTorch(seed=0), xu, y, 32, dutta_n),
-            "fit, contiguous NCHW":
-                lambda: _fit_speed(models.DuttaCNNTorch(seed=0), xu, y, 32, dutta_n, channels_last=False),
+            "fit, contiguous NCHW": lambda: _fit_speed(
+                models.DuttaCNNTorch(seed=0), xu, y, 32, dutta_n, channels_last=False
+            ),
         },
         "dutta_keras": {
-            "keras_models.dutta_cnn (channels_last, Keras RandomRotation)":
-                lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 32),
+            "keras_models.dutta_cnn (channels_last, Keras RandomRotation)": lambda: _keras_speed(
+                dutta_cnn(seed=0), kx, ky, 32
+            ),
             "same, batch 64": lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 64),
             "same, batch 128": lambda: _keras_speed(dutta_cnn(seed=0), kx, ky, 128),
-            "same, torch tensors in":
-                lambda: _keras_speed(dutta_cnn(seed=0), torch.from_numpy(kx), torch.from_numpy(ky), 32),
+            "same, torch tensors in": lambda: _keras_speed(
+                dutta_cnn(seed=0), torch.from_numpy(kx), torch.from_numpy(ky), 32
+            ),
             "batched rotation": lambda: _keras_speed(dutta_keras_variant(), kx, ky, 32),
-            "batched rotation, channels_first":
-                lambda: _keras_speed(dutta_keras_variant("channels_first"), kx_first, ky, 32),
+            "batched rotation, channels_first": lambda: _keras_speed(
+                dutta_keras_variant("channels_first"), kx_first, ky, 32
+            ),
         },
-        "shah_seed_style": {
-            f"DataLoader num_workers={w}": (lambda w=w: _seed_speed(mnist, w, shah_n)) for w in (0, 1)
-        },
-    }  # fmt: skip
+        "shah_seed_style": {f"DataLoader num_workers={w}": (lambda w=w: _seed_speed(mnist, w, shah_n)) for w in (0, 1)},
+    }
     if slow:  # compile times of a minute or more
         out["shah_engine"]["loop, torch.compile"] = lambda: _loop_speed(models.ShahCNN(), xn, y, shah_n, compiled=True)
-        out["dutta_keras"]["batched rotation, jit_compile=True"] = \
-            lambda: _keras_speed(dutta_keras_variant(), kx, ky, 32, jit_compile=True)
+        out["dutta_keras"]["batched rotation, jit_compile=True"] = lambda: _keras_speed(
+            dutta_keras_variant(), kx, ky, 32, jit_compile=True
+        )
     return out
 
 
@@ -212,8 +236,12 @@ def run_group(makers: dict[str, Callable], rounds: int, log=print) -> dict[str, 
             others[name].append(meter.stop()["other_cores"])
     for name in runs:
         ips = statistics.median(speeds[name])
-        results[name] = {"images_per_s": round(ips, 1), "epoch_s_60k": round(60_000 / ips, 1),
-                         "rounds": [round(v, 1) for v in speeds[name]], "other_cores": others[name]}  # fmt: skip
+        results[name] = {
+            "images_per_s": round(ips, 1),
+            "epoch_s_60k": round(60_000 / ips, 1),
+            "rounds": [round(v, 1) for v in speeds[name]],
+            "other_cores": others[name],
+        }
         log(f"  {name:<58} {ips:>9,.0f} img/s {60_000 / ips:>7.1f} s/epoch")
     return results
 
@@ -221,7 +249,7 @@ def run_group(makers: dict[str, Callable], rounds: int, log=print) -> dict[str, 
 LOAD_SCRIPT = """
 import os, sys, time, torch
 from mnist_helpers.data import load_mnist, to_tensor
-from mnist_helpers.experiments import shah_augmentation
+from mnist_helpers.augment import shah_augmentation
 from mnist_helpers.models import ShahCNN
 from mnist_helpers.train import fit
 torch.set_num_threads(int(sys.argv[1])); n = int(sys.argv[2]) // 64
@@ -235,8 +263,11 @@ run(5); print(n * 64 / run(n))
 def competing_load(images: int, log=print) -> dict[str, dict]:
     """Shah's engine in a fresh process with 2 threads, 1 thread, and 2 passive-waiting threads, on a quiet
     machine and beside one busy single-threaded process (as when another notebook runs)."""
-    variants = {"2 threads": ("2", {}), "1 thread": ("1", {}),
-                "2 threads, OMP_WAIT_POLICY=PASSIVE": ("2", {"OMP_WAIT_POLICY": "PASSIVE"})}
+    variants = {
+        "2 threads": ("2", {}),
+        "1 thread": ("1", {}),
+        "2 threads, OMP_WAIT_POLICY=PASSIVE": ("2", {"OMP_WAIT_POLICY": "PASSIVE"}),
+    }
     results = {}
     for competitor in (False, True):
         busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if competitor else None
@@ -272,9 +303,14 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     threads = configure_threads()
     mnist, rounds = load_mnist(), (1 if args.quick else ROUNDS)
-    results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "git_commit": git_commit(),
-               "machine": hardware() | {"torch_threads": threads}, "quiet_wait": {},
-               "load_average_before": load_average(), "groups": {}}  # fmt: skip
+    results = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git_commit": git_commit(),
+        "machine": hardware() | {"torch_threads": threads},
+        "quiet_wait": {},
+        "load_average_before": load_average(),
+        "groups": {},
+    }
     chosen = set(args.only.split(",")) if args.only else None
     for group, makers in groups(mnist, args.quick, args.slow).items():
         if chosen is None or group in chosen:

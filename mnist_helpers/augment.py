@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+
+from mnist_helpers.data import MEAN, STD
 
 # Shah's augmentation (SPEC C7); torchvision defaults where the report names none.
 SHAH_DEGREES = 10.0  # degrees, RandomRotation(10): angle uniform in [-10, +10]
@@ -15,6 +19,8 @@ SHAH_RATIO = (0.9, 1.1)  # crop aspect ratio w/h, drawn log-uniformly
 SHAH_TRANSLATE = (0.1, 0.1)  # fraction of width, height: RandomAffine(0, translate=...)
 CROP_TRIES = 10  # torchvision draws up to 10 crops before its centre-crop fallback
 DUTTA_FACTOR = 10 / 360  # fraction of a full turn: the report's 10 degrees as a Keras factor
+AUTHOR_FACTOR = 0.1  # what Dutta's code passed to Keras RandomRotation: ±36° (claim C9)
+MAX_FACTOR = 0.5  # a half turn either way covers every angle
 KERAS_FILL_MODES = {"reflect": "reflection", "nearest": "border", "constant": "zeros"}  # Keras -> grid_sample
 
 
@@ -56,6 +62,17 @@ def _randint_below(high: torch.Tensor, generator: torch.Generator) -> torch.Tens
     return torch.minimum((u * high).floor().long(), high - 1)
 
 
+def check_rotation_factor(factor: float) -> float:
+    """A Keras rotation factor (fraction of a full turn) in [0, 0.5], or ValueError saying what to pass."""
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 <= factor <= MAX_FACTOR:
+        raise ValueError(
+            f"rotation_factor must be a fraction of a full turn from 0 to {MAX_FACTOR} (got {factor!r}); "
+            f"use {DUTTA_FACTOR:.6f} (10/360) for the report's ±10°, {AUTHOR_FACTOR} for the author's code's ±36°, "
+            "0 to switch rotation off"
+        )
+    return float(factor)
+
+
 def keras_factor_to_degrees(factor: float) -> float:
     """Keras RandomRotation's `factor` is a fraction of a full turn: the angle range is +-factor*360 degrees."""
     return float(factor) * 360.0
@@ -70,9 +87,7 @@ def sample_angles(n: int, degrees: float, generator: torch.Generator) -> torch.T
 
 def sample_dutta_angles(n: int, generator: torch.Generator, factor: float = DUTTA_FACTOR) -> torch.Tensor:
     """(n,) angles as Keras RandomRotation(factor) draws them: uniform in [-factor*360, +factor*360] degrees."""
-    if factor < 0:
-        raise ValueError(f"factor must be >= 0 (a fraction of a full turn, e.g. 10/360 for +-10 degrees), got {factor}")
-    return sample_angles(n, keras_factor_to_degrees(factor), generator)
+    return sample_angles(n, keras_factor_to_degrees(check_rotation_factor(factor)), generator)
 
 
 def sample_resized_crops(
@@ -257,3 +272,8 @@ def rot180(x: torch.Tensor) -> torch.Tensor:
     """Turn half a circle: both flips at once, the move that makes a 6 read as a 9."""
     _check_images(x)
     return x.flip(-2, -1)
+
+
+def shah_augmentation(normalized: bool = True) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor]:
+    """Shah's C7 pipeline as a batch transform; the background fill follows the input's normalisation."""
+    return functools.partial(shah_augment, fill=-MEAN / STD if normalized else 0.0)

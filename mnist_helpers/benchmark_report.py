@@ -10,8 +10,14 @@ import pandas as pd
 
 from mnist_helpers.atomic import read_json
 
-COLUMNS = {"label": "contender", "batch_size": "batch", "images_per_s": "images/s", "epoch_s_60k": "s per 60k epoch",
-           "gflops": "GFLOP/s", "fraction_of_matmul": "fraction of matmul"}
+COLUMNS = {
+    "label": "contender",
+    "batch_size": "batch",
+    "images_per_s": "images/s",
+    "epoch_s_60k": "s per 60k epoch",
+    "gflops": "GFLOP/s",
+    "fraction_of_matmul": "fraction of matmul",
+}
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,14 @@ def load_results(path: str | os.PathLike) -> BenchResults | None:
         table = pd.DataFrame(raw["rows"])[list(COLUMNS)].rename(columns=COLUMNS).set_index("contender")
         targets = pd.DataFrame(raw["targets"]).rename(columns={"name": "target", "target": "goal"}).set_index("target")
         m, packages = raw["machine"], raw["packages"]
-        machine = (f"{m['cpu']}, {m['usable_cores']} usable cores, torch {packages.get('torch')} with {m['torch_threads']} "
-                   f"threads, keras {packages.get('keras')}; measured {raw['date']} at commit {raw['git_commit']}, "
-                   f"matmul peak {raw['matmul_gflops']:.0f} GFLOP/s")
+        machine = (
+            f"{m['cpu']}, {m['usable_cores']} usable cores, torch {packages.get('torch')} with {m['torch_threads']} "
+            f"threads, keras {packages.get('keras')}; measured {raw['date']} at commit {raw['git_commit']}, "
+            f"matmul peak {raw['matmul_gflops']:.0f} GFLOP/s"
+        )
     except (KeyError, TypeError) as e:
-        raise ValueError(f"{p}: not a benchmark results file ({e!r} missing); re-run `make bench` to regenerate it.") from None
-    table.loc[f"fp32 matmul (torch.mm)", "GFLOP/s"] = raw["matmul_gflops"]
+        raise ValueError(
+            f"{p}: not a benchmark results file ({e!r} missing); re-run `make bench` to regenerate it."
+        ) from None
+    table.loc["fp32 matmul (torch.mm)", "GFLOP/s"] = raw["matmul_gflops"]
     return BenchResults(table, targets, machine)

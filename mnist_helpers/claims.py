@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,10 +10,7 @@ import pandas as pd
 # Figures as printed in the seed reports (percent accuracy, loss as reported).
 DUTTA_ADAM = {"loss": 0.0362, "accuracy": 99.38}  # C1
 DUTTA_SECOND = {"loss": 0.0542, "accuracy": 98.94}  # C2 (RMSProp in the author's notebook)
-DUTTA_PARAMS = {"total": 688234, "trainable": 688106, "non_trainable": 128}  # C1 model summary
 SHAH_ACCURACY = 98.93  # C5, test accuracy after 10 epochs
-SHAH_PARAMS = 421642  # C5
-SHAH_MEAN_STD = (0.1307, 0.3081)  # C6
 SHAH_CONFUSED = ("2↔7", "4↔9", "5↔6")  # C8, as unordered pairs
 
 # LeCun et al. (1998), Fig. 9 / the MNIST page: 2-layer networks (one hidden layer), test error rates (%).
@@ -46,3 +43,22 @@ def accuracy_verdict(seed_pct: float, ours_pct: Sequence[float], tolerance_pp: f
 def percent(values: Sequence[float] | float) -> list[float]:
     """Fractions (0-1) as percentages."""
     return [100 * float(v) for v in np.atleast_1d(values)]
+
+
+def comparison_table(rows: list[tuple[str, float, float]]) -> pd.DataFrame:
+    """Seed figure, ours and the difference, one row per (claim, seed value, our value)."""
+    table = pd.DataFrame(rows, columns=["claim", "seed report", "ours"]).set_index("claim")
+    table["ours − seed"] = table["ours"] - table["seed report"]
+    return table.round(4)
+
+
+def gap_verdict(gap_pp: list[float], paired: pd.DataFrame, seed_gap_pp: float = 0.44) -> str:
+    """Whether the seed's Adam-over-RMSProp gap shows up here: size, sign and significance."""
+    mean = float(np.mean(gap_pp))
+    n_sig = int(paired["significant"].sum())
+    gap = f"mean gap {mean:+.2f} points vs {seed_gap_pp:+.2f}"
+    if n_sig == 0:
+        return f"not reproduced: no seed shows a significant difference ({gap})"
+    if n_sig == len(paired) and mean > 0:
+        return f"direction reproduced: Adam significantly better in every seed ({gap})"
+    return f"mixed: significant in {n_sig} of {len(paired)} seeds ({gap})"

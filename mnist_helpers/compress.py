@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -16,8 +16,9 @@ SIDE = 28  # image height and width, pixels
 RANGE_SLACK = 1e-6  # tolerance on the [0, 1] range check
 
 
-def compression_ratio(code_size: int, input_dim: int = INPUT_DIM, input_bits: int = INPUT_BITS,
-                      code_bits: int = CODE_BITS) -> dict[str, float]:
+def compression_ratio(
+    code_size: int, input_dim: int = INPUT_DIM, input_bits: int = INPUT_BITS, code_bits: int = CODE_BITS
+) -> dict[str, float]:
     """Two ways to state how much a code of `code_size` values compresses an image.
 
     dimension_ratio = input_dim / code_size (784 / 16 = 49): numbers in, numbers out.
@@ -26,8 +27,7 @@ def compression_ratio(code_size: int, input_dim: int = INPUT_DIM, input_bits: in
     """
     if int(code_size) != code_size or code_size < 1:
         raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
-    return {"dimension_ratio": input_dim / code_size,
-            "bit_ratio": input_dim * input_bits / (code_size * code_bits)}
+    return {"dimension_ratio": input_dim / code_size, "bit_ratio": input_dim * input_bits / (code_size * code_bits)}
 
 
 def _images(original: np.ndarray, recon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -37,8 +37,10 @@ def _images(original: np.ndarray, recon: np.ndarray) -> tuple[np.ndarray, np.nda
         raise ValueError(f"original and recon must have the same shape, got {a.shape} and {b.shape}")
     if a.ndim == 2:
         if a.shape[1] != SIDE * SIDE:
-            raise ValueError(f"flat images must have {SIDE * SIDE} columns, got shape {a.shape}; "
-                             "pass (N, 28, 28) arrays or (N, 784) rows")
+            raise ValueError(
+                f"flat images must have {SIDE * SIDE} columns, got shape {a.shape}; "
+                "pass (N, 28, 28) arrays or (N, 784) rows"
+            )
         a, b = a.reshape(-1, SIDE, SIDE), b.reshape(-1, SIDE, SIDE)
     elif a.ndim == 4 and 1 in (a.shape[1], a.shape[-1]):  # (N,1,H,W) tensors or (N,H,W,1) Keras arrays
         axis = 1 if a.shape[1] == 1 else -1
@@ -47,8 +49,10 @@ def _images(original: np.ndarray, recon: np.ndarray) -> tuple[np.ndarray, np.nda
         raise ValueError(f"images must be (N, H, W), (N, 784), (N, 1, H, W) or (N, H, W, 1), got {a.shape}")
     for name, x in (("original", a), ("recon", b)):
         if x.size and (x.min() < -RANGE_SLACK or x.max() > 1 + RANGE_SLACK):
-            raise ValueError(f"{name} must hold values in [0, 1], got [{x.min():.3g}, {x.max():.3g}]; "
-                             "divide uint8 images by 255 (and undo any mean/std normalisation)")
+            raise ValueError(
+                f"{name} must hold values in [0, 1], got [{x.min():.3g}, {x.max():.3g}]; "
+                "divide uint8 images by 255 (and undo any mean/std normalisation)"
+            )
     return a, b
 
 
@@ -67,15 +71,16 @@ def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 1.0) -> float:
     a, b = _images(a, b)
     per_image_mse = np.mean((a - b) ** 2, axis=(1, 2))
     with np.errstate(divide="ignore"):
-        return float(np.mean(10.0 * np.log10(data_range ** 2 / per_image_mse)))
+        return float(np.mean(10.0 * np.log10(data_range**2 / per_image_mse)))
 
 
 def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 1.0) -> float:
     """Mean structural similarity over images (skimage defaults: 7x7 uniform window), images in [0, 1]."""
     a, b = _images(a, b)
     # Images stacked as channels: skimage computes SSIM per channel and returns their mean.
-    return float(structural_similarity(np.moveaxis(a, 0, -1), np.moveaxis(b, 0, -1),
-                                       data_range=data_range, channel_axis=-1))
+    return float(
+        structural_similarity(np.moveaxis(a, 0, -1), np.moveaxis(b, 0, -1), data_range=data_range, channel_axis=-1)
+    )
 
 
 def reconstruction_metrics(original: np.ndarray, recon: np.ndarray) -> dict[str, float]:
@@ -83,16 +88,20 @@ def reconstruction_metrics(original: np.ndarray, recon: np.ndarray) -> dict[str,
     return {"mse": mse(original, recon), "psnr": psnr(original, recon), "ssim": ssim(original, recon)}
 
 
-def pca_baseline(train_flat: np.ndarray, test_flat: np.ndarray, code_size: int,
-                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def pca_baseline(
+    train_flat: np.ndarray, test_flat: np.ndarray, code_size: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """PCA fitted on train_flat (N, D); returns the test codes (M, code_size) and reconstructions clipped to [0, 1]."""
     train, test = np.asarray(train_flat, dtype=np.float32), np.asarray(test_flat, dtype=np.float32)
     if train.ndim != 2 or test.ndim != 2 or train.shape[1] != test.shape[1]:
-        raise ValueError(f"train_flat and test_flat must be 2-D with the same number of columns, got "
-                         f"{train.shape} and {test.shape}; reshape images with .reshape(len(x), -1)")
+        raise ValueError(
+            f"train_flat and test_flat must be 2-D with the same number of columns, got "
+            f"{train.shape} and {test.shape}; reshape images with .reshape(len(x), -1)"
+        )
     if not 1 <= code_size <= min(train.shape):
-        raise ValueError(f"code_size must be between 1 and min(n_samples, n_features) = {min(train.shape)}, "
-                         f"got {code_size}")
+        raise ValueError(
+            f"code_size must be between 1 and min(n_samples, n_features) = {min(train.shape)}, got {code_size}"
+        )
     pca = PCA(n_components=code_size, random_state=seed).fit(train)
     codes = pca.transform(test)
     return codes, np.clip(pca.inverse_transform(codes), 0.0, 1.0)

@@ -7,15 +7,20 @@ import http.client
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from mnist_helpers.atomic import atomic_path
 from mnist_helpers.idx import IDXError, parse_idx, read_bytes
 
+SIDE = 28  # image height and width, pixels
+PIXELS = SIDE * SIDE  # 784 values per image: the MLP's input size and the largest meaningful code size
+N_CLASSES = 10  # digits 0-9
+TRAIN_SIZE = 60000  # images in MNIST's official training split
+TEST_SIZE = 10000  # images in MNIST's official test split
 MEAN = 0.1307  # Shah's normalisation mean, pixels scaled to [0, 1]
 STD = 0.3081  # Shah's normalisation std, pixels scaled to [0, 1]
 
@@ -26,7 +31,12 @@ FILES = {
     "test_images": ("t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
     "test_labels": ("t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
 }
-SHAPES = {"train_images": (60000, 28, 28), "train_labels": (60000,), "test_images": (10000, 28, 28), "test_labels": (10000,)}
+SHAPES = {
+    "train_images": (TRAIN_SIZE, SIDE, SIDE),
+    "train_labels": (TRAIN_SIZE,),
+    "test_images": (TEST_SIZE, SIDE, SIDE),
+    "test_labels": (TEST_SIZE,),
+}
 
 # Public mirrors of the gzipped files, tried in turn; every download is sha256-verified whatever its source.
 MIRRORS = (
@@ -90,12 +100,16 @@ def _read_dir(directory: Path, verify: bool) -> MNIST | None:
     if any(p is None for p in paths.values()):
         return None
     arrays = {key: _decode(p, key, read_bytes(p), verify) for key, p in paths.items()}
-    if len(arrays["train_images"]) != len(arrays["train_labels"]) or len(arrays["test_images"]) != len(arrays["test_labels"]):
+    if len(arrays["train_images"]) != len(arrays["train_labels"]) or len(arrays["test_images"]) != len(
+        arrays["test_labels"]
+    ):
         raise IDXError(f"{directory}: image and label files disagree on the number of examples.")
     return MNIST(**arrays, source=directory)
 
 
-def _download(stem: str, sha: str, mirrors: Sequence[str], target_dir: Path, timeout: float) -> tuple[Path | None, list[str]]:
+def _download(
+    stem: str, sha: str, mirrors: Sequence[str], target_dir: Path, timeout: float
+) -> tuple[Path | None, list[str]]:
     """Fetch `stem`.gz from the first mirror that serves the right bytes; move it into `target_dir` atomically."""
     import gzip
     import zlib
@@ -128,7 +142,9 @@ def _check_mirrors(mirrors: Sequence[str], explicit: bool) -> list[str]:
     for m in mirrors:
         scheme = m.split(":", 1)[0].lower()
         if scheme not in ("https", "http") or (scheme == "http" and not explicit):
-            raise ValueError(f"mirror {m!r}: only https:// URLs (or http:// passed explicitly via mirrors=) are allowed.")
+            raise ValueError(
+                f"mirror {m!r}: only https:// URLs (or http:// passed explicitly via mirrors=) are allowed."
+            )
         out.append(m)
     return out
 
@@ -252,3 +268,11 @@ def file_checksums(directory: str | os.PathLike) -> dict[str, str]:
     """sha256 of each file's decompressed bytes in `directory` (for the reproducibility page)."""
     d = Path(directory)
     return {stem: hashlib.sha256(read_bytes(_find_file(d, stem))).hexdigest() for stem, _ in FILES.values()}
+
+
+def load_split(train_size: int = TRAIN_SIZE, test_size: int = TEST_SIZE, seed: int = 0) -> MNIST:
+    """MNIST's official split, or deterministic class-stratified subsets of it (quick profile)."""
+    ds = load_mnist()
+    tr = stratified_subset(ds.train_labels, train_size, seed)
+    te = stratified_subset(ds.test_labels, test_size, seed)
+    return MNIST(ds.train_images[tr], ds.train_labels[tr], ds.test_images[te], ds.test_labels[te], ds.source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,19 @@ Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 # and Keras' RandomRotation as Dutta's report describes it and as the author's code configured it.
 TRANSFORMS: dict[str, Transform] = {
     "RandomRotation(10)": functools.partial(aug.shah_augment, scale=(1.0, 1.0), ratio=(1.0, 1.0), translate=(0.0, 0.0)),
-    "RandomResizedCrop(28, scale=(0.7, 1.0), ratio=(0.9, 1.1))": functools.partial(aug.shah_augment, degrees=0.0, translate=(0.0, 0.0)),
-    "RandomAffine(0, translate=(0.1, 0.1))": functools.partial(aug.shah_augment, degrees=0.0, scale=(1.0, 1.0), ratio=(1.0, 1.0)),
+    "RandomResizedCrop(28, scale=(0.7, 1.0), ratio=(0.9, 1.1))": functools.partial(
+        aug.shah_augment, degrees=0.0, translate=(0.0, 0.0)
+    ),
+    "RandomAffine(0, translate=(0.1, 0.1))": functools.partial(
+        aug.shah_augment, degrees=0.0, scale=(1.0, 1.0), ratio=(1.0, 1.0)
+    ),
     "Shah's pipeline (all three)": aug.shah_augment,
-    "Keras RandomRotation(10/360): the report's ±10°": functools.partial(aug.dutta_rotate, factor=10 / 360, fill_mode="constant"),
-    "Keras RandomRotation(0.1): the code's ±36°": functools.partial(aug.dutta_rotate, factor=0.1, fill_mode="constant"),
+    "Keras RandomRotation(10/360): the report's ±10°": functools.partial(
+        aug.dutta_rotate, factor=aug.DUTTA_FACTOR, fill_mode="constant"
+    ),
+    "Keras RandomRotation(0.1): the code's ±36°": functools.partial(
+        aug.dutta_rotate, factor=aug.AUTHOR_FACTOR, fill_mode="constant"
+    ),
 }
 
 
@@ -56,11 +64,21 @@ def throughput(x: torch.Tensor, transform: Transform, batch_size: int, seed: int
     return len(x) / (time.perf_counter() - start)
 
 
-def throughput_table(x: torch.Tensor, transform: Transform, batch_sizes: dict[str, int], per_sample_images: int) -> pd.DataFrame:
+def throughput_table(
+    x: torch.Tensor, transform: Transform, batch_sizes: dict[str, int], per_sample_images: int
+) -> pd.DataFrame:
     """Images/s and seconds per 60k-image epoch for each batch size; batch size 1 runs on a smaller slice."""
     rows = []
     for name, bs in batch_sizes.items():
         images = x[:per_sample_images] if bs == 1 else x
         rate = throughput(images, transform, bs)
-        rows.append({"setting": name, "batch size": bs, "images timed": len(images), "images/s": rate, "s per 60k epoch": 60000 / rate})
+        rows.append(
+            {
+                "setting": name,
+                "batch size": bs,
+                "images timed": len(images),
+                "images/s": rate,
+                "s per 60k epoch": 60000 / rate,
+            }
+        )
     return pd.DataFrame(rows).set_index("setting")

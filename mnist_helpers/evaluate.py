@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,10 @@ PROB_CLIP = 1e-12  # smallest probability log_loss will take the log of
 def _labels(y: np.ndarray, name: str) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}; "
-                         "pass argmax(probs, axis=1) if you have probabilities")
+        raise ValueError(
+            f"{name} must be a 1-D array of class labels, got shape {y.shape}; "
+            "pass argmax(probs, axis=1) if you have probabilities"
+        )
     return y.astype(np.int64)
 
 
@@ -27,11 +29,12 @@ def _probs(y_true: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     y = _labels(y_true, "y_true")
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] != y.shape[0]:
-        raise ValueError(f"probs must have shape (len(y_true), n_classes) = ({y.shape[0]}, C), "
-                         f"got {p.shape}; pass softmax outputs, one row per image")
+        raise ValueError(
+            f"probs must have shape (len(y_true), n_classes) = ({y.shape[0]}, C), "
+            f"got {p.shape}; pass softmax outputs, one row per image"
+        )
     if y.size and (y.min() < 0 or y.max() >= p.shape[1]):
-        raise ValueError(f"y_true holds labels outside 0..{p.shape[1] - 1}; "
-                         "probs needs one column per class")
+        raise ValueError(f"y_true holds labels outside 0..{p.shape[1] - 1}; probs needs one column per class")
     return y, p
 
 
@@ -49,17 +52,18 @@ def log_loss(y_true: np.ndarray, probs: np.ndarray) -> float:
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
     """Confusion matrix of counts: rows are true classes, columns are predicted classes."""
-    return metrics.confusion_matrix(_labels(y_true, "y_true"), _labels(y_pred, "y_pred"),
-                                    labels=np.arange(n_classes))
+    return metrics.confusion_matrix(_labels(y_true, "y_true"), _labels(y_pred, "y_pred"), labels=np.arange(n_classes))
 
 
 def per_class_report(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES) -> pd.DataFrame:
     """Precision, recall, F1 and support per digit (index `digit`); 0 where a score is undefined."""
     precision, recall, f1, support = metrics.precision_recall_fscore_support(
-        _labels(y_true, "y_true"), _labels(y_pred, "y_pred"),
-        labels=np.arange(n_classes), zero_division=0)
-    return pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
-                        index=pd.RangeIndex(n_classes, name="digit"))
+        _labels(y_true, "y_true"), _labels(y_pred, "y_pred"), labels=np.arange(n_classes), zero_division=0
+    )
+    return pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support},
+        index=pd.RangeIndex(n_classes, name="digit"),
+    )
 
 
 def most_confused_pairs(cm: np.ndarray, k: int | None = 5, symmetric: bool = True) -> pd.DataFrame:
@@ -74,12 +78,26 @@ def most_confused_pairs(cm: np.ndarray, k: int | None = 5, symmetric: bool = Tru
         raise ValueError(f"cm must be a square confusion matrix, got shape {cm.shape}")
     n = cm.shape[0]
     if symmetric:
-        rows = [{"pair": f"{a}↔{b}", "a": a, "b": b, "a_to_b": int(cm[a, b]), "b_to_a": int(cm[b, a]),
-                 "total": int(cm[a, b] + cm[b, a])} for a in range(n) for b in range(a + 1, n)]
+        rows = [
+            {
+                "pair": f"{a}↔{b}",
+                "a": a,
+                "b": b,
+                "a_to_b": int(cm[a, b]),
+                "b_to_a": int(cm[b, a]),
+                "total": int(cm[a, b] + cm[b, a]),
+            }
+            for a in range(n)
+            for b in range(a + 1, n)
+        ]
         key, columns = "total", ["pair", "a", "b", "a_to_b", "b_to_a", "total"]
     else:
-        rows = [{"pair": f"{t}→{p}", "true": t, "predicted": p, "count": int(cm[t, p])}
-                for t in range(n) for p in range(n) if t != p]
+        rows = [
+            {"pair": f"{t}→{p}", "true": t, "predicted": p, "count": int(cm[t, p])}
+            for t in range(n)
+            for p in range(n)
+            if t != p
+        ]
         key, columns = "count", ["pair", "true", "predicted", "count"]
     df = pd.DataFrame(rows, columns=columns)
     df = df[df[key] > 0].sort_values(key, ascending=False, kind="stable")
@@ -91,8 +109,7 @@ def misclassified(y_true: np.ndarray, probs: np.ndarray, k: int | None = None) -
     y, p = _probs(y_true, probs)
     pred = p.argmax(axis=1)
     wrong = np.flatnonzero(pred != y)
-    df = pd.DataFrame({"index": wrong, "true": y[wrong], "predicted": pred[wrong],
-                       "confidence": p[wrong, pred[wrong]]})
+    df = pd.DataFrame({"index": wrong, "true": y[wrong], "predicted": pred[wrong], "confidence": p[wrong, pred[wrong]]})
     df = df.sort_values("confidence", ascending=False, kind="stable").reset_index(drop=True)
     return df if k is None else df.head(k)
 
@@ -114,8 +131,9 @@ def reliability_bins(y_true: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_conf = np.bincount(idx, weights=conf, minlength=n_bins) / count
         acc = np.bincount(idx, weights=correct, minlength=n_bins) / count
-    return pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "mean_confidence": mean_conf,
-                         "accuracy": acc, "count": count})
+    return pd.DataFrame(
+        {"lower": edges[:-1], "upper": edges[1:], "mean_confidence": mean_conf, "accuracy": acc, "count": count}
+    )
 
 
 def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS) -> float:
@@ -128,8 +146,15 @@ def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, n_bins: in
     return float((used["count"] / total * (used["accuracy"] - used["mean_confidence"]).abs()).sum())
 
 
-def mcnemar(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, method: str = "exact",
-            alpha: float = 0.05, name_a: str = "A", name_b: str = "B") -> dict:
+def mcnemar(
+    y_true: np.ndarray,
+    pred_a: np.ndarray,
+    pred_b: np.ndarray,
+    method: str = "exact",
+    alpha: float = 0.05,
+    name_a: str = "A",
+    name_b: str = "B",
+) -> dict:
     """McNemar's paired test on two classifiers' predictions for the same images.
 
     b = images A gets right and B gets wrong, c = the reverse. method="exact" (default, valid for
@@ -141,8 +166,9 @@ def mcnemar(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, method: 
     y = _labels(y_true, "y_true")
     a, b_pred = _labels(pred_a, "pred_a"), _labels(pred_b, "pred_b")
     if not (y.shape == a.shape == b_pred.shape):
-        raise ValueError(f"y_true, pred_a and pred_b must have the same length, got "
-                         f"{y.shape[0]}, {a.shape[0]}, {b_pred.shape[0]}")
+        raise ValueError(
+            f"y_true, pred_a and pred_b must have the same length, got {y.shape[0]}, {a.shape[0]}, {b_pred.shape[0]}"
+        )
     a_right, b_right = a == y, b_pred == y
     b = int(np.sum(a_right & ~b_right))
     c = int(np.sum(~a_right & b_right))
@@ -156,8 +182,15 @@ def mcnemar(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, method: 
     else:
         raise ValueError(f"method must be 'exact' or 'chi2', got {method!r}")
     better = name_a if b > c else name_b if c > b else None
-    return {"b": b, "c": c, "statistic": float(statistic), "p_value": p_value, "method": method,
-            "better": better, "significant": bool(p_value < alpha)}
+    return {
+        "b": b,
+        "c": c,
+        "statistic": float(statistic),
+        "p_value": p_value,
+        "method": method,
+        "better": better,
+        "significant": bool(p_value < alpha),
+    }
 
 
 def summarize_runs(values: Sequence[float]) -> tuple[float, float]:
@@ -180,6 +213,17 @@ def evaluate_classifier(y_true: np.ndarray, probs: np.ndarray, n_bins: int = N_B
     """JSON-ready summary: n, accuracy, log_loss, ece and the confusion matrix as nested lists."""
     y, p = _probs(y_true, probs)
     pred = p.argmax(axis=1)
-    return {"n": int(y.size), "accuracy": accuracy(y, pred), "log_loss": log_loss(y, p),
-            "ece": expected_calibration_error(y, p, n_bins),
-            "confusion": confusion(y, pred, n_classes=p.shape[1]).tolist()}
+    return {
+        "n": int(y.size),
+        "accuracy": accuracy(y, pred),
+        "log_loss": log_loss(y, p),
+        "ece": expected_calibration_error(y, p, n_bins),
+        "confusion": confusion(y, pred, n_classes=p.shape[1]).tolist(),
+    }
+
+
+def pair_overlap(pairs: pd.DataFrame, claimed: tuple[str, ...], top: int) -> int:
+    """How many of the claimed unordered pairs ("2↔7") are among the `top` most confused pairs here."""
+    canon = lambda p: tuple(sorted(p.split("↔")))
+    ours = {canon(p) for p in pairs["pair"].head(top)}
+    return sum(canon(p) in ours for p in claimed)

@@ -68,7 +68,7 @@ class History:
         write_json(path, {"format": FORMAT, "columns": list(COLUMNS), "rows": self.rows, "meta": self.meta})
 
     @classmethod
-    def from_json(cls, path: str | os.PathLike) -> "History":
+    def from_json(cls, path: str | os.PathLike) -> History:
         """Read a History written by `to_json`; anything else raises ValueError naming the file."""
         data = read_json(path)
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):

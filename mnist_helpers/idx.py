@@ -76,7 +76,9 @@ def encode_idx(array: np.ndarray) -> bytes:
     arr = np.asarray(array)
     code = _CODES.get(arr.dtype.newbyteorder("=") if arr.dtype.itemsize > 1 else arr.dtype)
     if code is None:
-        raise IDXError(f"array dtype {arr.dtype} has no IDX type code; use one of uint8, int8, int16, int32, float32, float64.")
+        raise IDXError(
+            f"array dtype {arr.dtype} has no IDX type code; use one of uint8, int8, int16, int32, float32, float64."
+        )
     if not 1 <= arr.ndim <= 4:
         raise IDXError(f"array has {arr.ndim} dimensions; IDX files hold 1 to 4.")
     header = bytes([0, 0, code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)

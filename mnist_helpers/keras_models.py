@@ -18,24 +18,39 @@ from collections.abc import Iterator
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402  (the backend must be chosen before keras is imported)
-from keras import layers  # noqa: E402
+import keras
+from keras import layers
+
+from mnist_helpers.augment import DUTTA_FACTOR, check_rotation_factor
 
 INPUT_SHAPE = (28, 28, 1)  # height, width, channels (channels_last, raw 0..255 pixel values)
-ROTATION_FACTOR = 10 / 360  # fraction of a full turn: ±10°, as the report says
-AUTHOR_ROTATION_FACTOR = 0.1  # what the author's code passed: ±36° (C9)
 DROPOUT = 0.2  # fraction dropped, every Dropout layer of the author's code
 SUMMARY_LINE_LENGTH = 88  # characters; Keras's default for sequential models
 
 # Layer names exactly as in the report's model summary (Keras names from a fresh session).
 DUTTA_LAYER_NAMES = (
-    "rescaling", "random_rotation",
-    "conv2d", "activation", "batch_normalization", "max_pooling2d", "dropout",
-    "conv2d_1", "activation_1", "batch_normalization_1", "max_pooling2d_1", "dropout_1",
-    "flatten", "dense", "activation_2", "dropout_2",
-    "dense_1", "activation_3", "dropout_3",
-    "dense_2", "activation_4",
-)  # fmt: skip
+    "rescaling",
+    "random_rotation",
+    "conv2d",
+    "activation",
+    "batch_normalization",
+    "max_pooling2d",
+    "dropout",
+    "conv2d_1",
+    "activation_1",
+    "batch_normalization_1",
+    "max_pooling2d_1",
+    "dropout_1",
+    "flatten",
+    "dense",
+    "activation_2",
+    "dropout_2",
+    "dense_1",
+    "activation_3",
+    "dropout_3",
+    "dense_2",
+    "activation_4",
+)
 
 
 def _offset_seed(seed: int | None, offset: int) -> int | None:
@@ -49,7 +64,7 @@ def _glorot(seed: int | None, offset: int) -> keras.initializers.Initializer:
 
 
 def dutta_cnn(
-    rotation_factor: float = ROTATION_FACTOR, seed: int | None = None, dropout: float = DROPOUT
+    rotation_factor: float = DUTTA_FACTOR, seed: int | None = None, dropout: float = DROPOUT
 ) -> keras.Sequential:
     """Dutta's CNN: 688,234 parameters (688,106 trainable, 128 BatchNorm statistics), softmax output.
 
@@ -58,20 +73,14 @@ def dutta_cnn(
     the initial weights, rotations and dropout masks reproducible; every layer gets an explicit name, so
     names do not depend on how many models the process built before.
     """
-    if not 0.0 <= rotation_factor <= 0.5:
-        raise ValueError(
-            f"rotation_factor must be a fraction of a full turn in [0, 0.5] (got {rotation_factor}); "
-            "use 10/360 for ±10° (the report) or 0.1 for ±36° (the author's code)"
-        )
+    rotation_factor = check_rotation_factor(rotation_factor)
     names = iter(DUTTA_LAYER_NAMES)
     conv_kw = {"padding": "valid"}
     model = keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE),
             layers.Rescaling(1.0 / 255, name=next(names)),
-            layers.RandomRotation(
-                rotation_factor, fill_mode="constant", fill_value=0.0, seed=seed, name=next(names)
-            ),
+            layers.RandomRotation(rotation_factor, fill_mode="constant", fill_value=0.0, seed=seed, name=next(names)),
             layers.Conv2D(32, (5, 5), kernel_initializer=_glorot(seed, 1), name=next(names), **conv_kw),
             layers.Activation("relu", name=next(names)),
             layers.BatchNormalization(name=next(names)),

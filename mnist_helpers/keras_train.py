@@ -8,11 +8,11 @@ from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402  (the backend must be chosen before keras is imported)
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress  # noqa: E402
-from mnist_helpers.train import OPTIMIZERS  # noqa: E402
+from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
+from mnist_helpers.train import OPTIMIZERS, check_positive
 
 LOSS = "sparse_categorical_crossentropy"  # integer labels; the author one-hot encoded, same value
 
@@ -62,10 +62,14 @@ class EpochRecorder(keras.callbacks.Callback):
         logs = logs or {}
         lr = float(self.model.optimizer.learning_rate)  # the schedule at the current step count
         self.history_out.append(
-            epoch=epoch + 1, train_loss=logs.get("loss"), train_acc=logs.get("accuracy"),
-            test_loss=logs.get("val_loss"), test_acc=logs.get("val_accuracy"),
-            lr=lr, seconds=time.perf_counter() - self.started,
-        )  # fmt: skip
+            epoch=epoch + 1,
+            train_loss=logs.get("loss"),
+            train_acc=logs.get("accuracy"),
+            test_loss=logs.get("val_loss"),
+            test_acc=logs.get("val_accuracy"),
+            lr=lr,
+            seconds=time.perf_counter() - self.started,
+        )
         report_epoch(self.history_out.rows[-1], self.epochs, self.mode, self.bar)
         self.bar = None
 
@@ -92,26 +96,39 @@ def fit_keras(
     Train loss/accuracy are Keras' running means over the epoch, as in the torch engine; `lr` is the
     learning rate the next step would use; `seconds` includes validation.
     """
-    for name, value in {"epochs": epochs, "batch_size": batch_size}.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}={value!r} must be a positive integer.")
+    check_positive(epochs=epochs, batch_size=batch_size)
     mode = resolve_progress(progress)
     train_x, train_y = _as_arrays(train_x, train_y, "train")
     validation = None if test_x is None else _as_arrays(test_x, test_y, "test")
     keras.utils.set_random_seed(seed)
     model.compile(optimizer=keras_optimizer(optimizer, lr, decay), loss=LOSS, metrics=["accuracy"], jit_compile=False)
-    history = History(meta={
-        "model": model.name, "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
-        "n_params": int(model.count_params()), "n_train": len(train_x),
-        "n_test": 0 if validation is None else len(validation[0]),
-        "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer.lower(), "lr": lr, "decay": decay,
-        "loss": LOSS, "seed": seed,
-    })  # fmt: skip
+    history = History(
+        meta={
+            "model": model.name,
+            "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
+            "n_params": int(model.count_params()),
+            "n_train": len(train_x),
+            "n_test": 0 if validation is None else len(validation[0]),
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "optimizer": optimizer.lower(),
+            "lr": lr,
+            "decay": decay,
+            "loss": LOSS,
+            "seed": seed,
+        }
+    )
     steps = -(-len(train_x) // batch_size)
     model.fit(
-        train_x, train_y, batch_size=batch_size, epochs=epochs, validation_data=validation, shuffle=True,
-        verbose=0, callbacks=[EpochRecorder(history, epochs, steps, mode)],
-    )  # fmt: skip
+        train_x,
+        train_y,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=validation,
+        shuffle=True,
+        verbose=0,
+        callbacks=[EpochRecorder(history, epochs, steps, mode)],
+    )
     return history
 
 

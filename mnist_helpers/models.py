@@ -14,26 +14,26 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mnist_helpers.augment import dutta_rotate
-
-IMAGE_PIXELS = 28 * 28  # pixels per MNIST image
-N_CLASSES = 10  # digits 0-9
+from mnist_helpers.augment import DUTTA_FACTOR, check_rotation_factor, dutta_rotate
+from mnist_helpers.data import N_CLASSES, PIXELS
 
 # Dutta's Keras CNN, as in the author's public notebooks (rudraneel18/MNIST-Dataset-Model).
 DUTTA_DROPOUT = 0.2  # fraction dropped, after every conv block and every hidden dense layer
-DUTTA_ROTATION_FACTOR = 10 / 360  # fraction of a full turn: ±10°, as the report says (the code used 0.1 = ±36°)
 KERAS_BN_MOMENTUM = 0.01  # torch convention (weight of the new batch) for Keras's momentum=0.99
 KERAS_BN_EPSILON = 1e-3  # Keras's BatchNormalization default (torch's is 1e-5)
 
-CODE_SIZE_RANGE = (1, IMAGE_PIXELS)  # allowed autoencoder code sizes, inclusive
+CODE_SIZE_RANGE = (1, PIXELS)  # allowed autoencoder code sizes, inclusive
 
 
 class MLP(nn.Module):
     """Dutta's 784-300-10 network with a sigmoid hidden layer (C3); returns logits for CrossEntropyLoss."""
 
+    loss = "cross_entropy"  # the loss `train.fit` pairs with this model's output
+    normalized_input = True  # takes images normalised with Shah's mean/std (C6)
+
     def __init__(self, hidden: int = 300) -> None:
         super().__init__()
-        self.hidden = nn.Linear(IMAGE_PIXELS, hidden)
+        self.hidden = nn.Linear(PIXELS, hidden)
         self.out = nn.Linear(hidden, N_CLASSES)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -48,6 +48,9 @@ class ShahCNN(nn.Module):
     two layers compose to one linear map of rank ≤ 128. `fc_relu=True` inserts the ReLU most readers
     would expect (same parameter count) for comparison.
     """
+
+    loss = "nll"  # the loss `train.fit` pairs with this model's output
+    normalized_input = True  # takes images normalised with Shah's mean/std (C6)
 
     def __init__(self, fc_relu: bool = False) -> None:
         super().__init__()
@@ -89,12 +92,7 @@ class RandomRotation(nn.Module):
 
     def __init__(self, factor: float, seed: int | None = None) -> None:
         super().__init__()
-        if not 0.0 <= factor <= 0.5:
-            raise ValueError(
-                f"rotation_factor must be a fraction of a full turn in [0, 0.5] (got {factor}); "
-                "use 10/360 for ±10°, 0 to switch rotation off"
-            )
-        self.factor = float(factor)
+        self.factor = check_rotation_factor(factor)
         self.generator = None if seed is None else torch.Generator().manual_seed(seed)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -122,8 +120,11 @@ class DuttaCNNTorch(nn.Module):
     `seed` fixes the rotation angles; seed the initial weights with torch.manual_seed before building.
     """
 
+    loss = "cross_entropy"  # the loss `train.fit` pairs with this model's output
+    normalized_input = False  # takes images in [0, 1]
+
     def __init__(
-        self, rotation_factor: float = DUTTA_ROTATION_FACTOR, dropout: float = DUTTA_DROPOUT, seed: int | None = None
+        self, rotation_factor: float = DUTTA_FACTOR, dropout: float = DUTTA_DROPOUT, seed: int | None = None
     ) -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
@@ -174,6 +175,9 @@ def _check_code_size(code_size: int) -> int:
 class _Autoencoder(nn.Module):
     """Shared interface: subclasses set `self.encoder` and `self.decoder`."""
 
+    loss = "mse"  # reconstruction error on pixels in [0, 1]
+    normalized_input = False  # takes images in [0, 1]
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Map (N, 1, 28, 28) images in [0, 1] to (N, code_size) codes."""
         return self.encoder(x)
@@ -195,7 +199,7 @@ class DenseAutoencoder(_Autoencoder):
         self.code_size = _check_code_size(code_size)
         self.encoder = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(IMAGE_PIXELS, 256),
+            nn.Linear(PIXELS, 256),
             nn.ReLU(),
             nn.Linear(256, 128),
             nn.ReLU(),
@@ -206,7 +210,7 @@ class DenseAutoencoder(_Autoencoder):
             nn.ReLU(),
             nn.Linear(128, 256),
             nn.ReLU(),
-            nn.Linear(256, IMAGE_PIXELS),
+            nn.Linear(256, PIXELS),
             nn.Sigmoid(),
             nn.Unflatten(1, (1, 28, 28)),
         )
@@ -259,6 +263,8 @@ def keras_style_counts(model: nn.Module) -> dict[str, int]:
     return {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}
 
 
+CLASSIFIERS = ("mlp", "shah_cnn", "dutta_cnn_torch")  # names in MODELS that output class scores
+AUTOENCODERS = ("dense_ae", "conv_ae")  # names in MODELS that reconstruct their input
 MODELS: dict[str, type[nn.Module]] = {
     "mlp": MLP,
     "shah_cnn": ShahCNN,

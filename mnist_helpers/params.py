@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from mnist_helpers.augment import check_rotation_factor
+from mnist_helpers.data import PIXELS, TEST_SIZE, TRAIN_SIZE
+from mnist_helpers.train import OPTIMIZERS
 
 PROFILES = ("quick", "full", "seed")
-OPTIMIZERS = ("adam", "rmsprop")
-TRAIN_SIZE = 60000  # images in MNIST's official training split
-TEST_SIZE = 10000  # images in MNIST's official test split
-PIXELS = 28 * 28  # input dimension: the largest meaningful code size
 
 
 class ParameterError(ValueError):
@@ -73,13 +74,12 @@ def list_of(rule: Callable[[str, Any], None], min_len: int = 1) -> Callable[[str
     return check
 
 
-def device(name: str, value: Any) -> None:
-    """'cpu', or 'cuda' when a CUDA device is present."""
-    import torch
-
-    allowed = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    if value not in allowed:
-        _fail(name, value, f"one of {', '.join(allowed)} on this machine")
+def rotation_factor(name: str, value: Any) -> None:
+    """A Keras rotation factor: a fraction of a full turn from 0 to 0.5."""
+    try:
+        check_rotation_factor(value)
+    except ValueError:
+        _fail(name, value, "a number from 0 to 0.5 (a fraction of a full turn: 10/360 is ±10°, 0.1 is ±36°)")
 
 
 def boolean(name: str, value: Any) -> None:
@@ -98,12 +98,9 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "profile": choice(*PROFILES),
     "seed": int_range(0),
     "seeds": list_of(int_range(0)),
-    "device": device,
-    "threads": int_range(0),
     "artifacts_dir": text,
     "epochs": int_range(1),
     "batch_size": int_range(1),
-    "eval_batch_size": int_range(1),
     "lr": positive_float,
     "decay": nonnegative_float,
     "optimizer": choice(*OPTIMIZERS),
@@ -112,12 +109,11 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "test_size": int_range(1, TEST_SIZE),
     "code_sizes": list_of(int_range(1, PIXELS)),
     "augment": boolean,
-    "rotation_factor": lambda n, v: None if _is_number(v) and 0 <= v <= 0.5 else _fail(n, v, "a number from 0 to 0.5 (a fraction of a full turn)"),
+    "rotation_factor": rotation_factor,
     "stats_batch_size": int_range(1),
     "n_examples": int_range(1, 100),
     "n_draws": int_range(1, 20),
     "throughput_images": int_range(64, TRAIN_SIZE),
-    "shah_epochs": int_range(1),
     "dutta_epochs": int_range(1),
     "dutta_batch_size": int_range(1),
     "reuse_models": boolean,

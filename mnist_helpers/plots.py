@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -68,8 +68,9 @@ def _grid(n: int, ncols: int, title_lines: int = 1) -> tuple[Figure, np.ndarray]
     return fig, axes
 
 
-def sample_grid(images: np.ndarray, labels: Sequence[int], ncols: int = 10,
-                title: str = "MNIST samples with their labels") -> Figure:
+def sample_grid(
+    images: np.ndarray, labels: Sequence[int], ncols: int = 10, title: str = "MNIST samples with their labels"
+) -> Figure:
     """Images in a grid, each titled with its label."""
     images = _as_images(images)
     fig, axes = _grid(len(images), ncols)
@@ -82,18 +83,20 @@ def sample_grid(images: np.ndarray, labels: Sequence[int], ncols: int = 10,
     return fig
 
 
-def augmentation_grid(rows_of_images: Sequence[np.ndarray], row_labels: Sequence[str],
-                      title: str = "Augmentations: one row per transform, several random draws") -> Figure:
+def augmentation_grid(
+    rows_of_images: Sequence[np.ndarray],
+    row_labels: Sequence[str],
+    title: str = "Augmentations: one row per transform, several random draws",
+) -> Figure:
     """One row per transform (row label on the left), one column per image or random draw."""
     rows = [_as_images(r) for r in rows_of_images]
     if len(rows) != len(row_labels):
         raise ValueError(f"row_labels needs one label per row: {len(row_labels)} labels for {len(rows)} rows")
     ncols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(PANEL * ncols + 1.2, PANEL * len(rows) + 0.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(PANEL * ncols + 1.2, PANEL * len(rows) + 0.6), squeeze=False)
     for axes_row, images, label in zip(axes, rows, row_labels):
         limits = _image_limits(images)
-        for ax in axes_row[len(images):]:
+        for ax in axes_row[len(images) :]:
             ax.set_axis_off()
         for ax, image in zip(axes_row, images):
             _image_panel(ax, image, limits)
@@ -103,12 +106,17 @@ def augmentation_grid(rows_of_images: Sequence[np.ndarray], row_labels: Sequence
     return fig
 
 
-def label_counts_bar(train_counts: Sequence[int], test_counts: Sequence[int],
-                     title: str = "Images per digit, train and test") -> Figure:
+def label_counts_bar(
+    train_counts: Sequence[int], test_counts: Sequence[int], title: str = "Images per digit, train and test"
+) -> Figure:
     """Grouped bars of images per digit for the train and test sets."""
-    df = pd.DataFrame({"digit": np.tile(np.arange(len(train_counts)), 2),
-                       "count": np.concatenate([train_counts, test_counts]),
-                       "split": ["train"] * len(train_counts) + ["test"] * len(test_counts)})
+    df = pd.DataFrame(
+        {
+            "digit": np.tile(np.arange(len(train_counts)), 2),
+            "count": np.concatenate([train_counts, test_counts]),
+            "split": ["train"] * len(train_counts) + ["test"] * len(test_counts),
+        }
+    )
     fig, ax = plt.subplots(figsize=WIDE)
     sns.barplot(df, x="digit", y="count", hue="split", palette=PALETTE[:2], ax=ax)
     ax.set(xlabel="Digit", ylabel="Images (count)", title=title)
@@ -139,25 +147,32 @@ def pixel_histogram(images: np.ndarray, title: str = "Pixel values over all imag
     fig, ax = plt.subplots(figsize=WIDE)
     ax.bar(np.arange(256), counts, width=1.0, color=PALETTE[0])
     ax.set_yscale("log")
-    ax.set(xlabel="Pixel value (0-255, 8-bit grey level)", ylabel="Pixels (count, log scale)", title=title,
-           xlim=(-1, 256))
+    ax.set(
+        xlabel="Pixel value (0-255, 8-bit grey level)", ylabel="Pixels (count, log scale)", title=title, xlim=(-1, 256)
+    )
     return fig
 
 
-def angle_histogram(angles_by_name: dict[str, np.ndarray],
-                    title: str = "Sampled rotation angles") -> Figure:
+def angle_histogram(angles_by_name: dict[str, np.ndarray], title: str = "Sampled rotation angles") -> Figure:
     """Overlaid histograms of sampled rotation angles, one per augmentation setting."""
-    df = pd.concat([pd.DataFrame({"angle": np.asarray(a, dtype=float), "setting": name})
-                    for name, a in angles_by_name.items()], ignore_index=True)
+    df = pd.concat(
+        [pd.DataFrame({"angle": np.asarray(a, dtype=float), "setting": name}) for name, a in angles_by_name.items()],
+        ignore_index=True,
+    )
     fig, ax = plt.subplots(figsize=WIDE)
-    sns.histplot(df, x="angle", hue="setting", palette=PALETTE[:len(angles_by_name)], element="step",
-                 binwidth=1.0, ax=ax)
+    sns.histplot(
+        df, x="angle", hue="setting", palette=PALETTE[: len(angles_by_name)], element="step", binwidth=1.0, ax=ax
+    )
     ax.set(xlabel="Rotation angle (degrees)", ylabel="Draws (count)", title=title)
     return fig
 
 
-def learning_curves(histories: dict[str, Sequence[pd.DataFrame] | pd.DataFrame], metric: str = "accuracy",
-                    title: str | None = None, ylabel: str | None = None) -> Figure:
+def learning_curves(
+    histories: dict[str, Sequence[pd.DataFrame] | pd.DataFrame],
+    metric: str = "accuracy",
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
     """Train (dashed) and test (solid) metric per epoch, one colour per name; mean ± std band over runs.
 
     A history is a DataFrame with columns epoch, train_loss, train_acc, test_loss, test_acc.
@@ -169,16 +184,37 @@ def learning_curves(histories: dict[str, Sequence[pd.DataFrame] | pd.DataFrame],
     for name, runs in histories.items():
         for run, h in enumerate([runs] if isinstance(runs, pd.DataFrame) else runs):
             for split in ("train", "test"):
-                frames.append(pd.DataFrame({"epoch": h["epoch"], "value": h[f"{split}_{column}"],
-                                            "model": name, "split": split, "run": run}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "epoch": h["epoch"],
+                            "value": h[f"{split}_{column}"],
+                            "model": name,
+                            "split": split,
+                            "run": run,
+                        }
+                    )
+                )
     df = pd.concat(frames, ignore_index=True)
     if ylabel is None:
         percent = metric == "accuracy" and df["value"].max() > 1.0
-        ylabel = {"accuracy": "Accuracy (%)" if percent else "Accuracy (fraction correct)",
-                  "loss": "Loss (mean cross-entropy, nats)"}[metric]
+        ylabel = {
+            "accuracy": "Accuracy (%)" if percent else "Accuracy (fraction correct)",
+            "loss": "Loss (mean cross-entropy, nats)",
+        }[metric]
     fig, ax = plt.subplots(figsize=WIDE)
-    sns.lineplot(df, x="epoch", y="value", hue="model", style="split", style_order=["test", "train"],
-                 palette=PALETTE[:len(histories)], errorbar="sd", marker="o", ax=ax)
+    sns.lineplot(
+        df,
+        x="epoch",
+        y="value",
+        hue="model",
+        style="split",
+        style_order=["test", "train"],
+        palette=PALETTE[: len(histories)],
+        errorbar="sd",
+        marker="o",
+        ax=ax,
+    )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="Epoch", ylabel=ylabel, title=title or f"{metric.capitalize()} per epoch (mean ± std over runs)")
     return fig
@@ -193,16 +229,20 @@ def confusion_heatmap(cm: np.ndarray, normalize: bool = False, title: str | None
     else:
         values, fmt, unit = cm, "d", "Images (count)"
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
-    sns.heatmap(values, annot=True, fmt=fmt, annot_kws={"fontsize": 7}, square=True,
-                cbar_kws={"label": unit}, ax=ax)
+    sns.heatmap(values, annot=True, fmt=fmt, annot_kws={"fontsize": 7}, square=True, cbar_kws={"label": unit}, ax=ax)
     default = "Confusion matrix (row-normalised)" if normalize else "Confusion matrix (counts)"
     ax.set(xlabel="Predicted digit", ylabel="True digit", title=title or default)
     return fig
 
 
-def misclassified_gallery(images: np.ndarray, true: Sequence[int], pred: Sequence[int],
-                          confidence: Sequence[float], ncols: int = 8,
-                          title: str = "Misclassified test digits (true → predicted, confidence)") -> Figure:
+def misclassified_gallery(
+    images: np.ndarray,
+    true: Sequence[int],
+    pred: Sequence[int],
+    confidence: Sequence[float],
+    ncols: int = 8,
+    title: str = "Misclassified test digits (true → predicted, confidence)",
+) -> Figure:
     """Grid of wrongly classified images, each titled 'true → predicted' and the model's confidence."""
     images = _as_images(images)
     fig, axes = _grid(len(images), ncols, title_lines=2)
@@ -222,45 +262,69 @@ def reliability_diagram(bins_df: pd.DataFrame, ece: float, title: str = "Reliabi
     """
     width = bins_df["upper"] - bins_df["lower"]
     fig, (ax, ax_count) = plt.subplots(2, 1, figsize=(6, 8), height_ratios=[3, 1])
-    ax.bar(bins_df["lower"], bins_df["accuracy"].fillna(0), width=width, align="edge", color=PALETTE[0],
-           edgecolor="white", label="accuracy in bin")
-    ax.plot(bins_df["mean_confidence"], bins_df["accuracy"], "o", color=PALETTE[1],
-            label="bin: accuracy at mean confidence")
+    ax.bar(
+        bins_df["lower"],
+        bins_df["accuracy"].fillna(0),
+        width=width,
+        align="edge",
+        color=PALETTE[0],
+        edgecolor="white",
+        label="accuracy in bin",
+    )
+    ax.plot(
+        bins_df["mean_confidence"], bins_df["accuracy"], "o", color=PALETTE[1], label="bin: accuracy at mean confidence"
+    )
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    ax.set(xlabel="Confidence (top-class probability)", ylabel="Accuracy (fraction correct)", xlim=(0, 1),
-           ylim=(0, 1), title=f"{title} (ECE = {ece:.4f})")
+    ax.set(
+        xlabel="Confidence (top-class probability)",
+        ylabel="Accuracy (fraction correct)",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        title=f"{title} (ECE = {ece:.4f})",
+    )
     ax.legend(loc="upper left")
-    ax_count.bar(bins_df["lower"], bins_df["count"], width=width, align="edge", color=PALETTE[2],
-                 edgecolor="white")
+    ax_count.bar(bins_df["lower"], bins_df["count"], width=width, align="edge", color=PALETTE[2], edgecolor="white")
     if bins_df["count"].max() > 0:
         ax_count.set_yscale("log")
-    ax_count.set(xlabel="Confidence (top-class probability)", ylabel="Predictions (count)", xlim=(0, 1),
-                 title="Predictions per bin")
+    ax_count.set(
+        xlabel="Confidence (top-class probability)",
+        ylabel="Predictions (count)",
+        xlim=(0, 1),
+        title="Predictions per bin",
+    )
     fig.tight_layout()
     return fig
 
 
-def reconstruction_grid(originals: np.ndarray, recon_by_name: dict[str, np.ndarray], n: int = 10,
-                        title: str = "Originals and reconstructions") -> Figure:
+def reconstruction_grid(
+    originals: np.ndarray,
+    recon_by_name: dict[str, np.ndarray],
+    n: int = 10,
+    title: str = "Originals and reconstructions",
+) -> Figure:
     """First n originals on the top row, then one row of reconstructions per method."""
     rows = [_as_images(originals)[:n]] + [_as_images(r)[:n] for r in recon_by_name.values()]
     return augmentation_grid(rows, ["original", *recon_by_name], title=title)
 
 
-def rate_distortion(df: pd.DataFrame, x: str = "ratio", y: str = "psnr",
-                    title: str = "Rate–distortion: reconstruction quality against compression") -> Figure:
+def rate_distortion(
+    df: pd.DataFrame,
+    x: str = "ratio",
+    y: str = "psnr",
+    title: str = "Rate–distortion: reconstruction quality against compression",
+) -> Figure:
     """One line per method of y (psnr, mse or ssim) against x (ratio, bit_ratio or code_size), x on a log scale.
 
     df is compress.rate_distortion_table's output (columns method, code_size, ratio, ...).
     """
     for name, value in (("x", x), ("y", y)):
         if value not in df.columns or value not in _LABELS:
-            raise ValueError(f"{name}={value!r} is not a plottable column; use one of "
-                             f"{sorted(set(_LABELS) & set(df.columns))}")
+            raise ValueError(
+                f"{name}={value!r} is not a plottable column; use one of {sorted(set(_LABELS) & set(df.columns))}"
+            )
     methods = list(dict.fromkeys(df["method"]))
     fig, ax = plt.subplots(figsize=WIDE)
-    sns.lineplot(df, x=x, y=y, hue="method", hue_order=methods, palette=PALETTE[:len(methods)],
-                 marker="o", ax=ax)
+    sns.lineplot(df, x=x, y=y, hue="method", hue_order=methods, palette=PALETTE[: len(methods)], marker="o", ax=ax)
     ax.set_xscale("log")
     ticks = sorted(df[x].unique())
     ax.set_xticks(ticks, labels=[f"{t:g}" for t in ticks], minor=False)
@@ -269,8 +333,9 @@ def rate_distortion(df: pd.DataFrame, x: str = "ratio", y: str = "psnr",
     return fig
 
 
-def code_scatter(codes_2d: np.ndarray, labels: Sequence[int], title: str = "Codes in two dimensions",
-                 axis_name: str = "Component") -> Figure:
+def code_scatter(
+    codes_2d: np.ndarray, labels: Sequence[int], title: str = "Codes in two dimensions", axis_name: str = "Component"
+) -> Figure:
     """Scatter of 2-D codes coloured by digit, with a legend (use compress.project_2d for wider codes)."""
     codes_2d = np.asarray(codes_2d)
     if codes_2d.ndim != 2 or codes_2d.shape[1] != 2:
@@ -278,19 +343,35 @@ def code_scatter(codes_2d: np.ndarray, labels: Sequence[int], title: str = "Code
     labels = np.asarray(labels).astype(int)
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     palette = {d: PALETTE[d % len(PALETTE)] for d in np.unique(labels)}
-    sns.scatterplot(x=codes_2d[:, 0], y=codes_2d[:, 1], hue=labels, palette=palette,
-                    s=8, linewidth=0, alpha=0.7, legend="full", ax=ax)
+    sns.scatterplot(
+        x=codes_2d[:, 0],
+        y=codes_2d[:, 1],
+        hue=labels,
+        palette=palette,
+        s=8,
+        linewidth=0,
+        alpha=0.7,
+        legend="full",
+        ax=ax,
+    )
     ax.legend(title="Digit", markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
     ax.set(xlabel=f"{axis_name} 1 (code units)", ylabel=f"{axis_name} 2 (code units)", title=title)
     fig.tight_layout()
     return fig
 
 
-def bar_with_error(names: Sequence[str], means: Sequence[float], stds: Sequence[float], ylabel: str,
-                   title: str, xlabel: str = "Setting") -> Figure:
+def bar_with_error(
+    names: Sequence[str],
+    means: Sequence[float],
+    stds: Sequence[float],
+    ylabel: str,
+    title: str,
+    xlabel: str = "Setting",
+) -> Figure:
     """Bars of a mean per setting with ±1 std error bars (e.g. test accuracy per optimizer over seeds)."""
     fig, ax = plt.subplots(figsize=WIDE)
-    ax.bar(list(names), means, yerr=np.nan_to_num(np.asarray(stds, dtype=float)), capsize=6,
-           color=PALETTE[:len(names)])
+    ax.bar(
+        list(names), means, yerr=np.nan_to_num(np.asarray(stds, dtype=float)), capsize=6, color=PALETTE[: len(names)]
+    )
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -18,7 +19,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PACKAGES = ("torch", "keras", "numpy", "scikit-learn", "scikit-image", "pandas", "matplotlib", "seaborn", "papermill", "jupyter-book")
+PACKAGES = (
+    "torch",
+    "keras",
+    "numpy",
+    "scikit-learn",
+    "scikit-image",
+    "pandas",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "jupyter-book",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,10 +80,8 @@ def hardware() -> dict[str, Any]:
     except OSError:
         pass
     mem_gib = None
-    try:
+    with contextlib.suppress(ValueError, OSError, AttributeError):
         mem_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError, AttributeError):
-        pass
     return {
         "cpu": cpu,
         "machine": platform.machine(),
@@ -131,10 +141,19 @@ def load_metrics(artifacts_dir: str | os.PathLike, profile: str) -> dict[str, di
     return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}
 
 
-def runs_table(metrics: dict[str, dict[str, Any]]) -> "pd.DataFrame":
+def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per chapter: wall time, when it finished, and the commit and code version that ran it."""
     import pandas as pd
 
-    rows = [{"chapter": ch, "wall time (s)": m["wall_time_s"], "finished (UTC)": m["finished"], "git commit": m["git_commit"],
-             "code version": m["code_version"], "torch threads": m["hardware"]["torch_threads"]} for ch, m in metrics.items()]
+    rows = [
+        {
+            "chapter": ch,
+            "wall time (s)": m["wall_time_s"],
+            "finished (UTC)": m["finished"],
+            "git commit": m["git_commit"],
+            "code version": m["code_version"],
+            "torch threads": m["hardware"]["torch_threads"],
+        }
+        for ch, m in metrics.items()
+    ]
     return pd.DataFrame(rows).set_index("chapter") if rows else pd.DataFrame(columns=["wall time (s)"])

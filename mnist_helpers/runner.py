@@ -29,16 +29,24 @@ def load_profile(profile: str | os.PathLike) -> dict[str, Any]:
     path = Path(profile)
     if not path.suffix:
         if str(profile) not in PROFILES:
-            raise ParameterError(f"parameter 'profile' = {str(profile)!r} is not allowed: one of {', '.join(PROFILES)}, or a path to a .yaml file.")
+            raise ParameterError(
+                f"parameter 'profile' = {str(profile)!r} is not allowed: "
+                f"one of {', '.join(PROFILES)}, or a path to a .yaml file."
+            )
         path = PROFILE_DIR / f"{profile}.yaml"
     if not path.is_file():
-        raise ParameterError(f"profile file {path} does not exist; pass one of {', '.join(PROFILES)} or an existing .yaml file.")
+        raise ParameterError(
+            f"profile file {path} does not exist; pass one of {', '.join(PROFILES)} or an existing .yaml file."
+        )
     try:
         spec = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e:
         raise ParameterError(f"profile file {path} is not valid YAML: {e}") from None
     if not isinstance(spec, dict) or set(spec) - {"all", "chapters"}:
-        raise ParameterError(f"profile file {path}: expected top-level keys 'all' and 'chapters' only, got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}.")
+        raise ParameterError(
+            f"profile file {path}: expected top-level keys 'all' and 'chapters' only, "
+            f"got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}."
+        )
     spec.setdefault("all", {})
     spec.setdefault("chapters", {})
     return spec
@@ -52,7 +60,9 @@ def chapter_parameters(spec: dict[str, Any], notebook: Path) -> dict[str, Any]:
     own = dict(spec["chapters"].get(notebook.stem) or {})
     unknown = sorted(set(own) - set(declared))
     if unknown:
-        raise ParameterError(f"profile gives {notebook.stem} parameter(s) {unknown} it does not have; it has {sorted(declared)}.")
+        raise ParameterError(
+            f"profile gives {notebook.stem} parameter(s) {unknown} it does not have; it has {sorted(declared)}."
+        )
     params = {k: v for k, v in spec["all"].items() if k in declared}
     params.update(own)
     return validate(**params)
@@ -70,7 +80,11 @@ def _fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
 
     cells = nbformat.read(notebook, as_version=4).cells
     sources = "\x00".join(f"{c.cell_type}:{c.source}" for c in cells)
-    return {"params": params, "source_sha": hashlib.sha256(sources.encode()).hexdigest()[:16], "code_version": code_version()}
+    return {
+        "params": params,
+        "source_sha": hashlib.sha256(sources.encode()).hexdigest()[:16],
+        "code_version": code_version(),
+    }
 
 
 def is_current(output: Path, fingerprint: dict[str, Any]) -> bool:
@@ -96,8 +110,13 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
     with atomic_path(output, suffix=".tmp.ipynb") as tmp:  # papermill wants an .ipynb name
         try:
             papermill.execute_notebook(
-                str(notebook), str(tmp), parameters=params, cwd=str(notebook.parent),
-                kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False,
+                str(notebook),
+                str(tmp),
+                parameters=params,
+                cwd=str(notebook.parent),
+                kernel_name="python3",
+                progress_bar=sys.stderr.isatty(),
+                log_output=False,
             )
         except papermill.PapermillExecutionError as e:
             log_dir.mkdir(parents=True, exist_ok=True)
@@ -114,8 +133,13 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
     return seconds
 
 
-def run(profile: str, only: list[str] | None = None, out_dir: Path = ROOT / "book", force: bool = False,
-        notebooks_dir: Path = ROOT / "notebooks") -> dict[str, float]:
+def run(
+    profile: str,
+    only: list[str] | None = None,
+    out_dir: Path = ROOT / "book",
+    force: bool = False,
+    notebooks_dir: Path = ROOT / "notebooks",
+) -> dict[str, float]:
     """Run the profile's notebooks in order; skip the ones already current; stop at the first failure."""
     spec = load_profile(profile)
     todo = [nb for nb in notebooks(notebooks_dir) if not only or any(nb.stem.startswith(o) for o in only)]
@@ -155,11 +179,15 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def profile_table(profile: str | os.PathLike) -> "pd.DataFrame":
+def profile_table(profile: str | os.PathLike) -> pd.DataFrame:
     """A profile's parameters as a table: one row per (chapter, parameter), shared values marked 'all'."""
     import pandas as pd
 
     spec = load_profile(profile)
     rows = [{"chapter": "all", "parameter": k, "value": v} for k, v in spec["all"].items()]
-    rows += [{"chapter": ch, "parameter": k, "value": v} for ch, own in spec["chapters"].items() for k, v in (own or {}).items()]
+    rows += [
+        {"chapter": ch, "parameter": k, "value": v}
+        for ch, own in spec["chapters"].items()
+        for k, v in (own or {}).items()
+    ]
     return pd.DataFrame(rows).set_index(["chapter", "parameter"])

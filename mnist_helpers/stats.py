@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mnist_helpers.data import MNIST, MEAN, STD, direct_mean_std, label_counts, streaming_mean_std
+from mnist_helpers.data import MEAN, MNIST, STD, direct_mean_std, label_counts, streaming_mean_std
 
 
 def describe_arrays(ds: MNIST) -> pd.DataFrame:
@@ -13,7 +13,15 @@ def describe_arrays(ds: MNIST) -> pd.DataFrame:
     rows = []
     for name in ("train_images", "train_labels", "test_images", "test_labels"):
         arr = getattr(ds, name)
-        rows.append({"array": name, "shape": str(arr.shape), "dtype": str(arr.dtype), "min": int(arr.min()), "max": int(arr.max())})
+        rows.append(
+            {
+                "array": name,
+                "shape": str(arr.shape),
+                "dtype": str(arr.dtype),
+                "min": int(arr.min()),
+                "max": int(arr.max()),
+            }
+        )
     return pd.DataFrame(rows).set_index("array")
 
 
@@ -21,7 +29,12 @@ def label_table(ds: MNIST) -> pd.DataFrame:
     """Images per digit in each split, with each digit's share of its split (%)."""
     train, test = label_counts(ds.train_labels), label_counts(ds.test_labels)
     return pd.DataFrame(
-        {"train": train, "train %": (100 * train / train.sum()).round(2), "test": test, "test %": (100 * test / test.sum()).round(2)},
+        {
+            "train": train,
+            "train %": (100 * train / train.sum()).round(2),
+            "test": test,
+            "test %": (100 * test / test.sum()).round(2),
+        },
         index=pd.RangeIndex(10, name="digit"),
     )
 
@@ -41,7 +54,11 @@ def pixel_value_shares(images: np.ndarray) -> pd.Series:
     n = images.size
     zero, full = int((images == 0).sum()), int((images == 255).sum())
     return pd.Series(
-        {"exactly 0 (%)": 100 * zero / n, "exactly 255 (%)": 100 * full / n, "between 1 and 254 (%)": 100 * (n - zero - full) / n},
+        {
+            "exactly 0 (%)": 100 * zero / n,
+            "exactly 255 (%)": 100 * full / n,
+            "between 1 and 254 (%)": 100 * (n - zero - full) / n,
+        },
         name="share of training pixels",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import torch
@@ -57,8 +58,6 @@ def _set_interop_once() -> None:
     global _interop_configured
     if _interop_configured:
         return
-    try:
+    with contextlib.suppress(RuntimeError):  # raised once inter-op work has run: the pool size is fixed then
         torch.set_num_interop_threads(1)
-    except RuntimeError:  # raised once any inter-op work has run; the pool size is fixed by then
-        pass
     _interop_configured = True

@@ -8,8 +8,9 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -89,9 +90,9 @@ def fit(
     after every epoch, and a run started with the same parameters resumes after the last saved epoch,
     ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed).
     """
-    _check_positive(epochs=epochs, batch_size=batch_size, eval_batch_size=eval_batch_size)
+    check_positive(epochs=epochs, batch_size=batch_size, eval_batch_size=eval_batch_size)
     if limit_batches is not None:
-        _check_positive(limit_batches=limit_batches)
+        check_positive(limit_batches=limit_batches)
     if loss not in LOSSES:
         raise ValueError(f"loss={loss!r}: use one of {', '.join(LOSSES)}.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -102,15 +103,26 @@ def fit(
     test_x, test_y = (None, None) if test_x is None else _as_data(test_x, test_y, "test", loss)
     if channels_last is None:
         channels_last = train_x.ndim == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules())
-    history = History(meta={
-        "model": type(model).__name__,
-        "init_fingerprint": _fingerprint(*model.state_dict().values()),  # tells a different initialisation apart
-        "data_fingerprint": _fingerprint(*(t for t in (train_x, train_y, test_x, test_y) if t is not None)),
-        "n_train": len(train_x), "n_test": 0 if test_x is None else len(test_x),
-        "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer.lower(), "lr": lr, "decay": decay,
-        "loss": loss, "augment": _describe(augment), "seed": int(seed), "limit_batches": limit_batches,
-        "channels_last": bool(channels_last), "torch": str(torch.__version__),
-    })  # fmt: skip
+    history = History(
+        meta={
+            "model": type(model).__name__,
+            "init_fingerprint": _fingerprint(*model.state_dict().values()),  # tells a different initialisation apart
+            "data_fingerprint": _fingerprint(*(t for t in (train_x, train_y, test_x, test_y) if t is not None)),
+            "n_train": len(train_x),
+            "n_test": 0 if test_x is None else len(test_x),
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "optimizer": optimizer.lower(),
+            "lr": lr,
+            "decay": decay,
+            "loss": loss,
+            "augment": _describe(augment),
+            "seed": int(seed),
+            "limit_batches": limit_batches,
+            "channels_last": bool(channels_last),
+            "torch": str(torch.__version__),
+        }
+    )
     if channels_last:
         model.to(memory_format=torch.channels_last)
     n_batches = min(-(-len(train_x) // batch_size), limit_batches or len(train_x))  # ceil, then the cap
@@ -121,33 +133,67 @@ def fit(
         started = time.perf_counter()
         bar = epoch_bar(epoch, epochs, n_batches, mode)
         train_loss, train_acc = _train_epoch(
-            model, train_x, train_y, opt, scheduler, loss=loss, batch_size=batch_size, n_batches=n_batches,
-            augment=augment, seed=int(seed), epoch=epoch, channels_last=channels_last, bar=bar,
-        )  # fmt: skip
-        test_loss, test_acc = (None, None) if test_x is None else _evaluate(
-            model, test_x, test_y, loss, eval_batch_size, channels_last
+            model,
+            train_x,
+            train_y,
+            opt,
+            scheduler,
+            loss=loss,
+            batch_size=batch_size,
+            n_batches=n_batches,
+            augment=augment,
+            seed=int(seed),
+            epoch=epoch,
+            channels_last=channels_last,
+            bar=bar,
+        )
+        test_loss, test_acc = (
+            (None, None) if test_x is None else _evaluate(model, test_x, test_y, loss, eval_batch_size, channels_last)
         )
         history.append(
-            epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss, test_acc=test_acc,
-            lr=scheduler.get_last_lr()[0], seconds=time.perf_counter() - started,
-        )  # fmt: skip
+            epoch=epoch,
+            train_loss=train_loss,
+            train_acc=train_acc,
+            test_loss=test_loss,
+            test_acc=test_acc,
+            lr=scheduler.get_last_lr()[0],
+            seconds=time.perf_counter() - started,
+        )
         report_epoch(history.rows[-1], epochs, mode, bar)
         if checkpoint is not None:
-            _save(checkpoint, {
-                "format": CHECKPOINT_FORMAT, "epoch": epoch, "model": model.state_dict(),
-                "optimizer": opt.state_dict(), "scheduler": scheduler.state_dict(),
-                "history": history.rows, "meta": history.meta,
-            })  # fmt: skip
+            _save(
+                checkpoint,
+                {
+                    "format": CHECKPOINT_FORMAT,
+                    "epoch": epoch,
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "history": history.rows,
+                    "meta": history.meta,
+                },
+            )
     model.to(memory_format=torch.contiguous_format)  # so predictions match a model reloaded from its weights
     model.eval()
     return history
 
 
 def _train_epoch(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, opt: torch.optim.Optimizer, scheduler: Any, *,
-    loss: str, batch_size: int, n_batches: int, augment: Augment | None, seed: int, epoch: int,
-    channels_last: bool, bar: Any,
-) -> tuple[float, float | None]:  # fmt: skip
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor | None,
+    opt: torch.optim.Optimizer,
+    scheduler: Any,
+    *,
+    loss: str,
+    batch_size: int,
+    n_batches: int,
+    augment: Augment | None,
+    seed: int,
+    epoch: int,
+    channels_last: bool,
+    bar: Any,
+) -> tuple[float, float | None]:
     """One pass over `n_batches` shuffled batches; returns the running mean loss and accuracy of the epoch."""
     model.train()
     torch.manual_seed(_stream_seed(seed, epoch, 0))  # dropout masks and random layers inside the model
@@ -244,9 +290,7 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     return state["meta"]
 
 
-def _resume(
-    path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, history: History, epochs: int
-) -> int:
+def _resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, history: History, epochs: int) -> int:
     """Restore a matching checkpoint into model/opt/scheduler/history and return the next epoch (1 if stale)."""
     state = _load(path, CHECKPOINT_FORMAT)
     saved, now = state["meta"], history.meta
@@ -297,7 +341,7 @@ def _load_state(model: nn.Module, state_dict: dict[str, Any], path: str | os.Pat
 @torch.inference_mode()
 def _batched(fn: Callable[[torch.Tensor], torch.Tensor], model: nn.Module, x: Any, batch_size: int) -> np.ndarray:
     """Apply `fn` to x in batches with `model` in eval mode (its previous mode restored); concatenate as NumPy."""
-    _check_positive(batch_size=batch_size)
+    check_positive(batch_size=batch_size)
     x, was_training = torch.as_tensor(x), model.training
     model.eval()
     try:
@@ -344,7 +388,8 @@ def _describe(augment: Augment | None) -> str | None:
     return f"{getattr(augment, '__module__', '')}.{name}"
 
 
-def _check_positive(**values: Any) -> None:
+def check_positive(**values: Any) -> None:
+    """ValueError naming the first of `values` that is not a positive integer."""
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name}={value!r} must be a positive integer.")

@@ -8,6 +8,12 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+import torch
+
+# Other processes share the 2 cores; torch's thread count is global to this process, so one thread
+# keeps the tests from collapsing when something else runs. Set once here, not in each test module.
+torch.set_num_threads(1)
+
 
 @pytest.fixture(scope="session")
 def mnist():

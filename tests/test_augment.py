@@ -11,7 +11,6 @@ from scipy import stats
 
 from mnist_helpers import augment as A
 
-torch.set_num_threads(1)
 H = W = 28  # pixels, MNIST
 
 
@@ -41,7 +40,7 @@ def test_rotation_angles_lie_within_degrees_and_are_uniform():
 
 
 def test_crop_area_and_aspect_stay_in_range_up_to_pixel_rounding():
-    i, j, h, w = (t.double() for t in A.sample_resized_crops(4000, H, W, (0.7, 1.0), (0.9, 1.1), gen()))
+    _, _, h, w = (t.double() for t in A.sample_resized_crops(4000, H, W, (0.7, 1.0), (0.9, 1.1), gen()))
     # w = round(sqrt(area * r)), h = round(sqrt(area / r)): each is within half a pixel of the unrounded value
     assert ((w + 0.5) * (h + 0.5) >= 0.7 * H * W).all() and ((w - 0.5) * (h - 0.5) <= H * W).all()
     assert ((w + 0.5) / (h - 0.5) >= 0.9).all() and ((w - 0.5) / (h + 0.5) <= 1.1).all()

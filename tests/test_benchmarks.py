@@ -1,24 +1,19 @@
 """Benchmarks (issue 5): a smoke run writes the table and results, the seed-style pipeline is a fair contender."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-torch.set_num_threads(1)  # other processes share the 2 cores; the smoke run below asks for 1 thread too
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks` lives beside the package, not in it
-
-from benchmarks import run  # noqa: E402
-from benchmarks.flops import forward_flops, matmul_gflops, train_step_flops  # noqa: E402
-from benchmarks.machine import LoadMeter  # noqa: E402
-from benchmarks.seed_style import ShahTransform, seed_loader  # noqa: E402
-from mnist_helpers.data import MEAN, STD, to_tensor  # noqa: E402
-from mnist_helpers.experiments import shah_augmentation  # noqa: E402
-from mnist_helpers.models import DuttaCNNTorch, ShahCNN  # noqa: E402
+from benchmarks import run
+from benchmarks.flops import forward_flops, matmul_gflops, train_step_flops
+from benchmarks.machine import LoadMeter
+from benchmarks.seed_style import ShahTransform, seed_loader
+from mnist_helpers.augment import shah_augmentation
+from mnist_helpers.data import MEAN, STD, to_tensor
+from mnist_helpers.models import DuttaCNNTorch, ShahCNN
 
 ROW_KEYS = ["shah_seed_style", "shah_engine", "shah_engine_step", "dutta_keras", "dutta_engine", "mlp_engine"]
 N_AUGMENT = 500  # real images augmented both ways for the distribution comparison
@@ -30,8 +25,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't
 def test_quick_run_prints_a_row_per_contender_and_the_targets(tmp_path, capsys):
     run.main(["--quick", "--threads", "1", "--out", str(tmp_path / "results.json")])
     printed = capsys.readouterr().out
-    for label in ("seed-style", "engine (fit, batched augmentation)", "training step", "Keras fit", "torch twin",
-                  "MLP", "fp32 matmul 2048x2048"):  # fmt: skip
+    for label in (
+        "seed-style",
+        "engine (fit, batched augmentation)",
+        "training step",
+        "Keras fit",
+        "torch twin",
+        "MLP",
+        "fp32 matmul 2048x2048",
+    ):
         assert label in printed
     assert printed.count("target: ") == 3
     results = json.loads((tmp_path / "results.json").read_text())

@@ -97,8 +97,10 @@ def test_project_2d_keeps_one_row_per_code():
 
 
 def test_rate_distortion_table_adds_both_ratios_and_sorts_by_method_then_code_size():
-    rows = [{"method": "pca", "code_size": 32, "mse": 0.01, "psnr": 20.0, "ssim": 0.9},
-            {"method": "pca", "code_size": 16, "mse": 0.02, "psnr": 17.0, "ssim": 0.8, "params": 12_544}]
+    rows = [
+        {"method": "pca", "code_size": 32, "mse": 0.01, "psnr": 20.0, "ssim": 0.9},
+        {"method": "pca", "code_size": 16, "mse": 0.02, "psnr": 17.0, "ssim": 0.8, "params": 12_544},
+    ]
     table = compress.rate_distortion_table(rows)
     assert table["code_size"].tolist() == [16, 32]
     assert table["ratio"].tolist() == [49.0, 24.5]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
-import os
 import socket
 import threading
 
@@ -139,7 +138,7 @@ class Server:
         self.requests: list[str] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):
                 outer.requests.append(self.path)
                 body = payloads.get(self.path.rsplit("/", 1)[-1])
                 if body is None:
@@ -229,13 +228,24 @@ def test_real_shapes_and_dtypes(mnist):
 
 
 def test_real_label_counts(mnist):
-    assert data.label_counts(mnist.train_labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert data.label_counts(mnist.train_labels).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
     assert data.label_counts(mnist.test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def test_real_checksums_match_the_published_ones(mnist):
     sums = data.file_checksums(mnist.source)
-    assert sums == {stem: sha for stem, sha in data.FILES.values()}
+    assert sums == dict(data.FILES.values())
 
 
 def test_real_mean_and_std_are_shahs_values(mnist):
@@ -281,4 +291,3 @@ def test_stratified_subset_is_deterministic_and_balanced(mnist):
 def test_stratified_subset_rejects_bad_sizes(n):
     with pytest.raises(ValueError, match="subset size n="):
         data.stratified_subset(np.arange(60000) % 10, n)
-

@@ -32,5 +32,7 @@ def test_sampled_angles_respect_each_factor():
 
 def test_throughput_table_reports_positive_rates():
     x = digits().repeat(50, 1, 1, 1)
-    t = demos.throughput_table(x, demos.TRANSFORMS["Shah's pipeline (all three)"], {"per sample": 1, "batched": 64}, per_sample_images=20)
+    t = demos.throughput_table(
+        x, demos.TRANSFORMS["Shah's pipeline (all three)"], {"per sample": 1, "batched": 64}, per_sample_images=20
+    )
     assert (t["images/s"] > 0).all() and t.loc["per sample", "images timed"] == 20

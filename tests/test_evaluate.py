@@ -47,9 +47,7 @@ def test_log_loss_clips_zero_probability_to_a_finite_value():
 
 
 def test_confusion_rows_are_true_and_columns_are_predicted():
-    expected = np.array([[1, 1, 0],
-                         [0, 2, 0],
-                         [1, 0, 2]])
+    expected = np.array([[1, 1, 0], [0, 2, 0], [1, 0, 2]])
     np.testing.assert_array_equal(evaluate.confusion(Y_TRUE, Y_PRED, n_classes=3), expected)
 
 

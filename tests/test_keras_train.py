@@ -4,18 +4,16 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
-torch.set_num_threads(1)  # other processes share the 2 cores; the torch backend's thread count is global
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402
+import keras
 
-from mnist_helpers.data import load_mnist, stratified_subset, to_keras  # noqa: E402
-from mnist_helpers.history import COLUMNS  # noqa: E402
-from mnist_helpers.keras_models import dutta_cnn  # noqa: E402
-from mnist_helpers.keras_train import fit_keras, keras_optimizer, keras_predict_proba, keras_schedule  # noqa: E402
-from mnist_helpers.train import KERAS_EPSILON, KERAS_RMSPROP_RHO, inverse_time_decay  # noqa: E402
+from mnist_helpers.data import load_mnist, stratified_subset, to_keras
+from mnist_helpers.history import COLUMNS
+from mnist_helpers.keras_models import dutta_cnn
+from mnist_helpers.keras_train import fit_keras, keras_optimizer, keras_predict_proba, keras_schedule
+from mnist_helpers.train import KERAS_EPSILON, KERAS_RMSPROP_RHO, inverse_time_decay
 
 N_OVERFIT = 256  # real training images, class-balanced
 
@@ -74,8 +72,9 @@ def test_unknown_keras_optimizer_name_is_rejected_listing_the_allowed_ones():
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
 def test_both_keras_optimizers_lower_the_loss(toy, optimizer):
     model, x, y = toy
-    history = fit_keras(model, x, y, x, y, epochs=3, batch_size=8, optimizer=optimizer, lr=1e-2, decay=1e-4,
-                        progress="none")  # fmt: skip
+    history = fit_keras(
+        model, x, y, x, y, epochs=3, batch_size=8, optimizer=optimizer, lr=1e-2, decay=1e-4, progress="none"
+    )
     assert history.last()["train_loss"] < history.rows[0]["train_loss"]
     assert history.last()["test_loss"] < history.rows[0]["test_loss"]
 

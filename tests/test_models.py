@@ -8,15 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(1)
-
-from mnist_helpers.keras_models import (  # noqa: E402
+from mnist_helpers.keras_models import (
     DUTTA_LAYER_NAMES,
     dutta_cnn,
     keras_parameter_counts,
     keras_summary_text,
 )
-from mnist_helpers.models import (  # noqa: E402
+from mnist_helpers.models import (
     MLP,
     ConvAutoencoder,
     DenseAutoencoder,
@@ -29,11 +27,28 @@ from mnist_helpers.models import (  # noqa: E402
 
 # The report's model summary, top to bottom.
 REPORT_LAYER_NAMES = [
-    "rescaling", "random_rotation", "conv2d", "activation", "batch_normalization", "max_pooling2d",
-    "dropout", "conv2d_1", "activation_1", "batch_normalization_1", "max_pooling2d_1", "dropout_1",
-    "flatten", "dense", "activation_2", "dropout_2", "dense_1", "activation_3", "dropout_3",
-    "dense_2", "activation_4",
-]  # fmt: skip
+    "rescaling",
+    "random_rotation",
+    "conv2d",
+    "activation",
+    "batch_normalization",
+    "max_pooling2d",
+    "dropout",
+    "conv2d_1",
+    "activation_1",
+    "batch_normalization_1",
+    "max_pooling2d_1",
+    "dropout_1",
+    "flatten",
+    "dense",
+    "activation_2",
+    "dropout_2",
+    "dense_1",
+    "activation_3",
+    "dropout_3",
+    "dense_2",
+    "activation_4",
+]
 
 
 @pytest.fixture(scope="module")
@@ -150,11 +165,14 @@ def test_keras_summary_text_does_not_depend_on_terminal_width():
     )
     outputs = [
         subprocess.run(
-            [sys.executable, "-c", code], env={**os.environ, "COLUMNS": columns},
-            capture_output=True, text=True, check=True,
+            [sys.executable, "-c", code],
+            env={**os.environ, "COLUMNS": columns},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         for columns in ("50", "200")
-    ]  # fmt: skip
+    ]
     assert outputs[0] == outputs[1]
 
 

@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
 
-from mnist_helpers import compress, evaluate, plots  # noqa: E402
+from mnist_helpers import compress, evaluate, plots
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
@@ -45,8 +45,15 @@ def assert_titled_grid(fig: Figure) -> None:
 
 def _history(offset: float) -> pd.DataFrame:
     epochs = np.arange(1, 4)
-    return pd.DataFrame({"epoch": epochs, "train_loss": 1 / epochs + offset, "train_acc": 0.9 + 0.01 * epochs,
-                         "test_loss": 1.1 / epochs + offset, "test_acc": 0.89 + 0.01 * epochs - offset})
+    return pd.DataFrame(
+        {
+            "epoch": epochs,
+            "train_loss": 1 / epochs + offset,
+            "train_acc": 0.9 + 0.01 * epochs,
+            "test_loss": 1.1 / epochs + offset,
+            "test_acc": 0.89 + 0.01 * epochs - offset,
+        }
+    )
 
 
 def test_sample_grid_titles_each_image_with_its_label():
@@ -132,8 +139,11 @@ def test_reconstruction_grid_has_one_row_per_method_under_the_originals():
 
 
 def test_rate_distortion_draws_one_line_per_method():
-    rows = [{"method": m, "code_size": k, "mse": 0.1 / k, "psnr": 10 + k / 4, "ssim": 0.5}
-            for m in ("dense", "conv", "pca") for k in (8, 16, 32)]
+    rows = [
+        {"method": m, "code_size": k, "mse": 0.1 / k, "psnr": 10 + k / 4, "ssim": 0.5}
+        for m in ("dense", "conv", "pca")
+        for k in (8, 16, 32)
+    ]
     fig = plots.rate_distortion(compress.rate_distortion_table(rows), x="code_size")
     assert_labelled_chart(fig)
     assert len(fig.axes[0].get_lines()) >= 3
@@ -153,6 +163,11 @@ def test_code_scatter_has_a_digit_legend():
 
 
 def test_bar_with_error_is_labelled():
-    fig = plots.bar_with_error(["adam", "rmsprop"], [99.1, 98.9], [0.05, float("nan")],
-                               ylabel="Test accuracy (%)", title="Optimizers over 3 seeds")
+    fig = plots.bar_with_error(
+        ["adam", "rmsprop"],
+        [99.1, 98.9],
+        [0.05, float("nan")],
+        ylabel="Test accuracy (%)",
+        title="Optimizers over 3 seeds",
+    )
     assert_labelled_chart(fig)

@@ -1,4 +1,4 @@
-"""Nothing is lost: killed training resumes exactly, and damaged artifacts give errors that name the file and the fix."""
+"""Nothing is lost: killed training resumes exactly; damaged artifacts give errors that name the file and the fix."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ import time
 import numpy as np
 import pytest
 
-from mnist_helpers import experiments, provenance
+from mnist_helpers import data, provenance, reuse
 from mnist_helpers.provenance import Run
 
 TRAIN_SCRIPT = textwrap.dedent("""
     import json, sys, torch
     torch.set_num_threads(1)
-    from mnist_helpers import experiments
+    from mnist_helpers import data, reuse
     from mnist_helpers.provenance import Run
-    split = experiments.load_split(2000, 500, seed=0)
+    split = data.load_split(2000, 500, seed=0)
     run = Run("kill", {"profile": "quick"}, sys.argv[1])
-    trained = experiments.train_classifier("shah_cnn", split, run, epochs=4, batch_size=64, augment=True, seed=0)
+    trained = reuse.train_classifier("shah_cnn", split, run, epochs=4, batch_size=64, augment=True, seed=0)
     print("FINAL " + json.dumps(trained.history.rows[-1]), flush=True)
 """)
 
@@ -31,7 +31,9 @@ TRAIN_SCRIPT = textwrap.dedent("""
 def run_training(artifacts, kill_after_epoch: int | None = None) -> str:
     """Run the training script in a real subprocess; optionally SIGKILL it mid-epoch after `kill_after_epoch`."""
     env = {**os.environ, "MNIST_PROGRESS": "lines", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", TRAIN_SCRIPT, str(artifacts)], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", TRAIN_SCRIPT, str(artifacts)], stdout=subprocess.PIPE, text=True, env=env
+    )
     out = []
     for line in proc.stdout:
         out.append(line)
@@ -62,25 +64,25 @@ def test_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(tm
 
 @pytest.fixture()
 def split():
-    return experiments.load_split(300, 100, seed=0)
+    return data.load_split(300, 100, seed=0)
 
 
 def test_truncated_model_artifact_names_the_file_and_the_fix(split, tmp_path):
     run = Run("t", {"profile": "quick"}, tmp_path)
-    experiments.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+    reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
     weights = tmp_path / "quick" / "models" / "mlp-adam-seed0.pt"
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(ValueError, match=r"mlp-adam-seed0.pt.*delete it and re-run"):
-        experiments.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+        reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
 
 
 def test_foreign_model_artifact_names_the_file(split, tmp_path):
     run = Run("t", {"profile": "quick"}, tmp_path)
-    experiments.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+    reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
     weights = tmp_path / "quick" / "models" / "mlp-adam-seed0.pt"
     weights.write_bytes(os.urandom(2000))
     with pytest.raises(ValueError, match=r"mlp-adam-seed0.pt.*delete it and re-run"):
-        experiments.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+        reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
 
 
 def test_metrics_json_that_does_not_parse_names_the_file(tmp_path):
@@ -93,20 +95,20 @@ def test_metrics_json_that_does_not_parse_names_the_file(tmp_path):
 
 def test_artifact_meta_that_does_not_parse_names_the_file(split, tmp_path):
     run = Run("t", {"profile": "quick"}, tmp_path)
-    experiments.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+    reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
     meta = tmp_path / "quick" / "models" / "mlp-adam-seed0.json"
     meta.write_text("{not json")
     with pytest.raises(ValueError, match=r"mlp-adam-seed0.json: not valid JSON"):
-        experiments.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+        reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
 
 
 def test_damaged_keras_weights_name_the_file(split, tmp_path):
     run = Run("t", {"profile": "quick"}, tmp_path)
-    experiments.train_keras_dutta(split, run, epochs=1, batch_size=64)
+    reuse.train_keras_dutta(split, run, epochs=1, batch_size=64)
     weights = tmp_path / "quick" / "models" / "dutta_keras-adam-seed0.weights.h5"
     weights.write_bytes(b"not an h5 file")
     with pytest.raises(ValueError, match=r"dutta_keras-adam-seed0.weights.h5.*delete it and re-run"):
-        experiments.train_keras_dutta(split, run, epochs=1, batch_size=64)
+        reuse.train_keras_dutta(split, run, epochs=1, batch_size=64)
 
 
 def test_metrics_are_written_atomically_with_provenance(tmp_path):

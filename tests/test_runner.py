@@ -65,10 +65,15 @@ def test_unknown_profile_name_lists_the_known_ones():
 
 def tiny_notebooks(folder: Path, fail: bool = False) -> Path:
     folder.mkdir()
-    cells = [new_code_cell("x = 1  # a number", metadata={"tags": ["parameters"]}), new_code_cell("y = x * 2\nprint(y)")]
+    cells = [
+        new_code_cell("x = 1  # a number", metadata={"tags": ["parameters"]}),
+        new_code_cell("y = x * 2\nprint(y)"),
+    ]
     if fail:
         cells.append(new_code_cell("raise ValueError('bad x')"))
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nbformat.write(nb, folder / "01_tiny.ipynb")
     return folder
 
@@ -97,7 +102,9 @@ def test_runner_executes_then_skips_current_notebooks_and_reruns_stale_ones(tmp_
 def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs", fail=True)
     out = tmp_path / "book"
-    with pytest.raises(RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)\.\nThe cell:\n    raise ValueError"):
+    with pytest.raises(
+        RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)\.\nThe cell:\n    raise ValueError"
+    ):
         runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
     assert not (out / "01_tiny.ipynb").exists()
     assert (tmp_path / "_build" / "failed" / "01_tiny.ipynb").exists()

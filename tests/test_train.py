@@ -9,16 +9,22 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(1)  # other processes share the 2 cores; torch's thread count is global to this process
-
-from mnist_helpers.augment import shah_augment  # noqa: E402
-from mnist_helpers.data import load_mnist, stratified_subset, to_tensor  # noqa: E402
-from mnist_helpers.history import COLUMNS, History, resolve_progress  # noqa: E402
-from mnist_helpers.models import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN  # noqa: E402
-from mnist_helpers.train import (  # noqa: E402
-    encode, fit, inverse_time_decay, load_weights, make_optimizer, predict, predict_proba, reconstruct,
-    save_weights, seed_everything,
-)  # fmt: skip
+from mnist_helpers.augment import shah_augment
+from mnist_helpers.data import load_mnist, stratified_subset, to_tensor
+from mnist_helpers.history import COLUMNS, History, resolve_progress
+from mnist_helpers.models import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
+from mnist_helpers.train import (
+    encode,
+    fit,
+    inverse_time_decay,
+    load_weights,
+    make_optimizer,
+    predict,
+    predict_proba,
+    reconstruct,
+    save_weights,
+    seed_everything,
+)
 
 N_OVERFIT = 512  # real training images, class-balanced
 N_SMALL = 128  # real training images for the repeatability and resume tests
@@ -42,9 +48,11 @@ def small(mnist):
     """Unit-range train/test tensors for DuttaCNNTorch runs: (train_x, train_y, test_x, test_y)."""
     idx = stratified_subset(mnist.train_labels, N_SMALL, seed=1)
     return (
-        to_tensor(mnist.train_images[idx], normalize=False), torch.as_tensor(mnist.train_labels[idx]).long(),
-        to_tensor(mnist.test_images[:N_TEST], normalize=False), torch.as_tensor(mnist.test_labels[:N_TEST]).long(),
-    )  # fmt: skip
+        to_tensor(mnist.train_images[idx], normalize=False),
+        torch.as_tensor(mnist.train_labels[idx]).long(),
+        to_tensor(mnist.test_images[:N_TEST], normalize=False),
+        torch.as_tensor(mnist.test_labels[:N_TEST]).long(),
+    )
 
 
 def dutta_run(small, epochs, seed=0, checkpoint=None, batch_size=32, progress="none"):
@@ -52,9 +60,16 @@ def dutta_run(small, epochs, seed=0, checkpoint=None, batch_size=32, progress="n
     seed_everything(seed)
     model = DuttaCNNTorch()
     history = fit(
-        model, *small, epochs=epochs, batch_size=batch_size, decay=1e-4, augment=shah_augment, seed=seed,
-        checkpoint=checkpoint, progress=progress,
-    )  # fmt: skip
+        model,
+        *small,
+        epochs=epochs,
+        batch_size=batch_size,
+        decay=1e-4,
+        augment=shah_augment,
+        seed=seed,
+        checkpoint=checkpoint,
+        progress=progress,
+    )
     return model, history
 
 
@@ -75,8 +90,9 @@ def test_mlp_overfits_a_few_hundred_real_digits(digits):
 
 def test_shah_cnn_overfits_a_few_hundred_real_digits(digits):
     seed_everything(0)
-    history = fit(ShahCNN(), to_tensor(digits[0]), digits[1], None, None, epochs=5, batch_size=32, loss="nll",
-                  progress="none")  # fmt: skip
+    history = fit(
+        ShahCNN(), to_tensor(digits[0]), digits[1], None, None, epochs=5, batch_size=32, loss="nll", progress="none"
+    )
     assert history.last()["train_acc"] >= 0.95
 
 
@@ -116,8 +132,18 @@ def test_history_lr_is_the_decayed_rate_after_the_epochs_steps(small):
 
 def test_limit_batches_caps_the_steps_per_epoch():
     x, y = torch.randn(64, 1, 8, 8), torch.randint(0, 10, (64,))
-    history = fit(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)), x, y, None, None, epochs=2,
-                  batch_size=8, decay=0.5, limit_batches=3, progress="none")  # fmt: skip
+    history = fit(
+        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)),
+        x,
+        y,
+        None,
+        None,
+        epochs=2,
+        batch_size=8,
+        decay=0.5,
+        limit_batches=3,
+        progress="none",
+    )
     assert history.last()["lr"] == pytest.approx(inverse_time_decay(1e-3, 0.5, 2 * 3))
 
 
@@ -256,8 +282,16 @@ def test_history_best_is_the_highest_test_accuracy_and_last_the_final_epoch():
 
 def test_progress_lines_prints_exactly_one_line_per_epoch(capsys):
     x, y = torch.randn(32, 1, 8, 8), torch.randint(0, 10, (32,))
-    fit(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)), x, y, x, y, epochs=3, batch_size=8,
-        progress="lines")  # fmt: skip
+    fit(
+        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)),
+        x,
+        y,
+        x,
+        y,
+        epochs=3,
+        batch_size=8,
+        progress="lines",
+    )
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert len(lines) == 3 and all(line.startswith(f"epoch {i}/3  train loss") for i, line in enumerate(lines, 1))

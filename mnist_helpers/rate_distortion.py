@@ -1,0 +1,73 @@
+"""Autoencoders and PCA measured as codecs: test reconstructions, throughput and the rate-distortion table."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import torch
+
+from mnist_helpers import models
+from mnist_helpers.compress import pca_baseline, pca_parameters, rate_distortion_table, reconstruction_metrics
+from mnist_helpers.data import MNIST, to_tensor
+from mnist_helpers.train import encode
+
+if TYPE_CHECKING:
+    from mnist_helpers.reuse import Trained
+
+AE_NAMES = {"dense_ae": "dense autoencoder", "conv_ae": "conv autoencoder", "pca": "PCA"}
+
+
+def pca_reconstructions(split: MNIST, code_sizes: list[int], seed: int = 0) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """PCA fitted on the training images at each code size: {code_size: (test codes, test reconstructions)}."""
+    flat = lambda images: images.reshape(len(images), -1).astype(np.float32) / 255.0
+    return {k: pca_baseline(flat(split.train_images), flat(split.test_images), k, seed) for k in code_sizes}
+
+
+def codec_throughput(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
+    """Images per second through the encoder and through the decoder (batched inference, one pass each)."""
+    start = time.perf_counter()
+    codes = encode(model, images, batch_size)
+    encode_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(0, len(codes), batch_size):
+            model.decode(torch.from_numpy(codes[i : i + batch_size]))
+    return len(images) / encode_s, len(images) / (time.perf_counter() - start)
+
+
+def compression_table(
+    split: MNIST, autoencoders: dict[tuple[str, int], Trained], pca: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> pd.DataFrame:
+    """Rate-distortion rows for every autoencoder and PCA code size: ratio, MSE, PSNR, SSIM, params, throughput."""
+    original = split.test_images.astype(np.float32) / 255.0
+    x = to_tensor(split.test_images, normalize=False)
+    rows = []
+    for (kind, k), trained in autoencoders.items():
+        enc, dec = codec_throughput(trained.model, x)
+        rows.append(
+            {
+                "method": AE_NAMES[kind],
+                "code_size": k,
+                **reconstruction_metrics(original, trained.outputs[:, 0]),
+                "params": models.count_parameters(trained.model),
+                "encode img/s": enc,
+                "decode img/s": dec,
+            }
+        )
+    for k, (_, recon) in pca.items():
+        rows.append(
+            {
+                "method": AE_NAMES["pca"],
+                "code_size": k,
+                **reconstruction_metrics(original, recon.reshape(-1, 28, 28)),
+                "params": pca_parameters(k),
+            }
+        )
+    extra = {(r["method"], r["code_size"]): (r.get("encode img/s"), r.get("decode img/s")) for r in rows}
+    table = rate_distortion_table(rows)
+    table["encode img/s"] = [extra[(m, c)][0] for m, c in zip(table["method"], table["code_size"])]
+    table["decode img/s"] = [extra[(m, c)][1] for m, c in zip(table["method"], table["code_size"])]
+    return table
