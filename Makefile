@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 export KERAS_BACKEND := torch
 
-.PHONY: venv book test reproduce bench lab clean
+.PHONY: venv book test test-unit test-notebooks test-book lint reproduce bench lab clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,20 @@ venv: $(VENV)/.installed  ## create or refresh .venv
 book: venv  ## build the HTML book from the committed executed notebooks (no training)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-test: venv  ## unit tests, nbval on the notebooks, the book build and the browser check
-	$(PY) -m pytest
+test: test-unit test-notebooks test-book  ## everything CI checks, one visible step each
+
+test-unit: venv  ## the unit tests only (no nbval, no book build, no browser)
+	$(PY) -m pytest tests -o addopts="-ra" --ignore tests/test_book.py
+
+test-notebooks: venv  ## nbval: execute every notebook with its quick defaults, compare the checked cells
+	$(PY) -m pytest notebooks
+
+test-book: venv  ## build the book with warnings as errors, then open every page in headless Chromium
+	$(PY) -m pytest tests/test_book.py -o addopts="-ra"
+
+lint: venv  ## ruff lint and format check over the package, tests, benchmarks and notebooks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 reproduce: venv  ## re-execute every chapter with a profile: make reproduce PROFILE=full
 	$(PY) -m mnist_helpers.runner --profile $(PROFILE)

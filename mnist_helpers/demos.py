@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from mnist_helpers import augment as aug
+from mnist_helpers.data import to_tensor
 
 Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
@@ -38,6 +39,14 @@ def draws(x: torch.Tensor, transform: Transform, n_draws: int, seed: int = 0) ->
     """`n_draws` independent applications of `transform` to the same images, as (N, 28, 28) arrays."""
     gen = torch.Generator().manual_seed(seed)
     return [transform(x, gen)[:, 0].numpy() for _ in range(n_draws)]
+
+
+def draw_rows(
+    examples: np.ndarray, transform: Transform, n_draws: int, seed: int = 0
+) -> tuple[list[np.ndarray], list[str]]:
+    """The rows of an augmentation grid: the uint8 examples, then `n_draws` draws of `transform`, with labels."""
+    x = to_tensor(examples, normalize=False)
+    return [examples, *draws(x, transform, n_draws, seed)], ["original"] + [f"draw {i + 1}" for i in range(n_draws)]
 
 
 def sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:

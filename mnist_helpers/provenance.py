@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.atomic import read_json, write_json
+from mnist_helpers.threads import available_cores
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,7 +87,7 @@ def hardware() -> dict[str, Any]:
         "cpu": cpu,
         "machine": platform.machine(),
         "os": platform.platform(terse=True),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "usable_cores": available_cores(),
         "torch_threads": torch.get_num_threads(),
         "memory_gib": mem_gib,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from scipy import stats
 
 from mnist_helpers import augment as A
+from mnist_helpers.data import MEAN, STD
 
 H = W = 28  # pixels, MNIST
 
@@ -268,3 +269,17 @@ def test_hand_written_affine_grid_equals_torchs():
     theta = A.shah_matrices(A.sample_shah_params(8, 20, 36, gen()), 20, 36).float()
     expected = F.affine_grid(theta, [8, 1, 20, 36], align_corners=False)
     torch.testing.assert_close(A.affine_grid(theta, 20, 36), expected, atol=1e-6, rtol=0)
+
+
+def test_shah_augmentation_fills_the_background_with_normalised_black():
+    x = torch.full((4, 1, 28, 28), -MEAN / STD)  # an all-black normalised batch stays all black
+    out = A.shah_augmentation(normalized=True)(x, gen())
+    torch.testing.assert_close(out, x)
+    raw = A.shah_augmentation(normalized=False)(torch.zeros(4, 1, 28, 28), gen())
+    assert raw.abs().max() == 0
+
+
+@pytest.mark.parametrize("factor", [-0.1, 0.6, float("nan"), "0.1", True])
+def test_rotation_factor_outside_a_half_turn_names_the_parameter_and_the_usual_values(factor):
+    with pytest.raises(ValueError, match=r"rotation_factor .*10/360.*0\.1"):
+        A.check_rotation_factor(factor)
