@@ -67,3 +67,15 @@ def test_wheel_builds_without_warnings_ships_the_profiles_and_its_scratch_folder
         ["git", "check-ignore", "build/", "mnist_helpers.egg-info/"], cwd=ROOT, capture_output=True
     )
     assert ignored.returncode == 0 and len(ignored.stdout.splitlines()) == 2, "add build/ and *.egg-info/ to .gitignore"
+
+
+def test_only_the_deploy_job_may_write_pages_and_deploys_are_never_cancelled():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    assert workflow["permissions"] == {"contents": "read"}
+    for name, job in workflow["jobs"].items():
+        if name != "deploy":
+            assert "pages" not in job.get("permissions", {}) and "id-token" not in job.get("permissions", {})
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["concurrency"]["cancel-in-progress"] is False
+    assert "refs/heads/main" in str(workflow["concurrency"]["cancel-in-progress"])  # runs on main are not cancelled
