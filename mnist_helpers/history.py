@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 from mnist_helpers.atomic import read_json, write_json
 
-COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "val_loss", "val_acc")
 FORMAT = "mnist_helpers.history/1"  # written into every history file, checked on reading
 PROGRESS_MODES = ("auto", "bar", "lines", "none")
 PROGRESS_ENV = "MNIST_PROGRESS"  # bar | lines | none: overrides progress="auto" (runners set it to "lines")
