@@ -14,6 +14,7 @@ grid_sample's nearest mode rounds half to even at other coordinates than PIL's t
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -102,6 +103,23 @@ def bilinear_coefficients(start: torch.Tensor, size: torch.Tensor, in_size: int,
     return kernel
 
 
+@functools.lru_cache(maxsize=8)
+def _kernel_table(size: int) -> torch.Tensor:
+    """Every crop's kernel for one image size, computed once: (start * (size + 1) + crop size, size, size)."""
+    starts, sizes = torch.meshgrid(torch.arange(size + 1), torch.arange(size + 1), indexing="ij")
+    valid = (sizes >= 1) & (starts + sizes <= size)
+    table = torch.zeros((size + 1) * (size + 1), size, size, dtype=torch.float64)
+    table[valid.flatten()] = bilinear_coefficients(starts[valid], sizes[valid], size, size)
+    return table
+
+
+def crop_kernels(start: torch.Tensor, size: torch.Tensor, length: int) -> torch.Tensor:
+    """(N, length, length) bilinear_coefficients for crops of an image side `length`, looked up from a table."""
+    if (size < 1).any() or (start < 0).any() or (start + size > length).any():
+        raise ValueError(f"crops must lie inside the image (0 <= start, 1 <= size, start + size <= {length})")
+    return _kernel_table(length)[start.long() * (length + 1) + size.long()]
+
+
 def _pass8(pixels: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """One 8-bit resampling pass along the last axis: (sum(k * v) + 2**21) >> 22, clipped to 0..255.
     float64 holds these integer sums exactly (< 2**32)."""
@@ -124,6 +142,6 @@ def resized_crop(
     uint8 images are. x holds (pixel / 255 - mean) / std; the result is in the same scale."""
     height, width = x.shape[2], x.shape[3]
     pixels = ((x.double() * std + mean) * 255).round()  # back to the uint8 values PIL holds
-    pixels = _pass8(pixels, bilinear_coefficients(j, w, width, width))  # horizontal first, as Resample.c
-    pixels = _pass8(pixels.transpose(-1, -2), bilinear_coefficients(i, h, height, height)).transpose(-1, -2)
+    pixels = _pass8(pixels, crop_kernels(j, w, width))  # horizontal first, as Resample.c
+    pixels = _pass8(pixels.transpose(-1, -2), crop_kernels(i, h, height)).transpose(-1, -2)
     return (pixels.to(x.dtype) / 255 - mean) / std
