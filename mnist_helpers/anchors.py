@@ -75,3 +75,19 @@ def beside(anchors: tuple[Anchor, ...] | list[Anchor], ours: dict[str, float]) -
     rows = [(a.model, a.value, a.source) for a in anchors]
     rows += [(f"ours: {name}", float(value), "this book") for name, value in ours.items()]
     return pd.DataFrame(rows, columns=["model", anchors[0].unit if anchors else "value", "source"])
+
+
+def autoencoders_beside(table: pd.DataFrame, code_size: int = HS_CODE_SIZE) -> pd.DataFrame:
+    """Hinton & Salakhutdinov's 30-dimensional figures with ours at the code size nearest `code_size`, per method.
+
+    `table` has method, code_size and mse (per pixel, pixels in [0, 1]), as rate_distortion.compression_table
+    returns it; ours are converted to squared error per image.
+    """
+    missing = {"method", "code_size", "mse"} - set(table.columns)
+    if missing:
+        raise ValueError(f"table is missing {sorted(missing)}; pass rate_distortion.compression_table's output.")
+    ours = {}
+    for method, rows in table.groupby("method", sort=False):
+        row = rows.loc[(rows["code_size"] - code_size).abs().idxmin()]
+        ours[f"{method}, code {int(row['code_size'])}"] = squared_error_per_image(float(row["mse"]))
+    return beside(AUTOENCODERS, ours)

@@ -39,3 +39,14 @@ def test_beside_puts_ours_under_the_published_figures_in_the_same_unit():
     t = anchors.beside(anchors.AUTOENCODERS, {"dense autoencoder, code 32": 5.1})
     assert t.columns[1] == anchors.SQUARED_ERROR and len(t) == 4
     assert t.iloc[-1]["source"] == "this book" and t.iloc[0]["model"].startswith("deep autoencoder")
+
+
+def test_autoencoders_beside_picks_the_code_size_nearest_30_per_method():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {"method": ["PCA", "PCA", "dense autoencoder"], "code_size": [16, 32, 64], "mse": [0.02, 0.01, 0.005]}
+    )
+    t = anchors.autoencoders_beside(table)
+    ours = t[t["source"] == "this book"].set_index("model")[anchors.SQUARED_ERROR]
+    assert ours.to_dict() == pytest.approx({"ours: PCA, code 32": 7.84, "ours: dense autoencoder, code 64": 3.92})
