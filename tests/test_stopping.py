@@ -91,3 +91,10 @@ def test_inverse_time_decay_mode_decays_the_rate_without_weight_decay():
 def test_an_unknown_decay_mode_is_refused_naming_the_allowed_ones():
     with pytest.raises(ValueError, match="inverse_time, l2"):
         make_optimizer("adam", net().parameters(), decay=1e-4, decay_mode="adamw")
+
+
+def test_history_frame_shows_validation_columns_only_when_recorded():
+    x, y = data()
+    plain = fit(net(), x, y, None, None, epochs=1, batch_size=16, progress="none").to_frame()
+    validated = fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, progress="none").to_frame()
+    assert "val_loss" not in plain.columns and "val_loss" in validated.columns
