@@ -89,7 +89,7 @@ def epoch_line(row: dict[str, Any], epochs: int) -> str:
     """One log line per epoch: 'epoch  3/10  train loss 0.1234 acc 96.12%  test loss ...  lr 9.99e-04  2.1 s'."""
     width = len(str(epochs))
     parts = [f"epoch {row['epoch']:>{width}}/{epochs}"]
-    for split in ("train", "test"):
+    for split in ("train", "val", "test"):
         loss, acc = row.get(f"{split}_loss"), row.get(f"{split}_acc")
         if loss is None:
             continue

@@ -98,3 +98,9 @@ def test_history_frame_shows_validation_columns_only_when_recorded():
     plain = fit(net(), x, y, None, None, epochs=1, batch_size=16, progress="none").to_frame()
     validated = fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, progress="none").to_frame()
     assert "val_loss" not in plain.columns and "val_loss" in validated.columns
+
+
+def test_epoch_lines_report_the_validation_loss_when_recorded(capsys):
+    x, y = data()
+    fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, progress="lines")
+    assert "val loss" in capsys.readouterr().out
