@@ -65,15 +65,15 @@ def _gather(x: torch.Tensor, col: torch.Tensor, row: torch.Tensor, fill: float) 
 def rotate(x: torch.Tensor, angle_deg: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
     """Image.rotate(angle, NEAREST, expand=False, fillcolor=fill) on every image (angle counter-clockwise)."""
     height, width = x.shape[2], x.shape[3]
-    col, row = _affine_source(pil_rotation_matrices(angle_deg, height, width), height, width)
-    return _gather(x, col, row, fill)
+    col, row = _affine_source(pil_rotation_matrices(angle_deg.cpu(), height, width), height, width)
+    return _gather(x, col.to(x.device), row.to(x.device), fill)
 
 
 def shift(x: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
     """RandomAffine's whole-pixel translation with NEAREST: output (x, y) reads input (x - tx, y - ty)."""
     height, width = x.shape[2], x.shape[3]
-    col = torch.arange(width)[None, None, :] - tx.long()[:, None, None]
-    row = torch.arange(height)[None, :, None] - ty.long()[:, None, None]
+    col = torch.arange(width, device=x.device)[None, None, :] - tx.to(x.device).long()[:, None, None]
+    row = torch.arange(height, device=x.device)[None, :, None] - ty.to(x.device).long()[:, None, None]
     return _gather(x, col.expand(-1, height, -1), row.expand(-1, -1, width), fill)
 
 
@@ -117,7 +117,7 @@ def crop_kernels(start: torch.Tensor, size: torch.Tensor, length: int) -> torch.
     """(N, length, length) bilinear_coefficients for crops of an image side `length`, looked up from a table."""
     if (size < 1).any() or (start < 0).any() or (start + size > length).any():
         raise ValueError(f"crops must lie inside the image (0 <= start, 1 <= size, start + size <= {length})")
-    return _kernel_table(length)[start.long() * (length + 1) + size.long()]
+    return _kernel_table(length)[start.cpu().long() * (length + 1) + size.cpu().long()]
 
 
 def _pass8(pixels: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
@@ -142,6 +142,7 @@ def resized_crop(
     uint8 images are. x holds (pixel / 255 - mean) / std; the result is in the same scale."""
     height, width = x.shape[2], x.shape[3]
     pixels = ((x.double() * std + mean) * 255).round()  # back to the uint8 values PIL holds
-    pixels = _pass8(pixels, crop_kernels(j, w, width))  # horizontal first, as Resample.c
-    pixels = _pass8(pixels.transpose(-1, -2), crop_kernels(i, h, height)).transpose(-1, -2)
+    kx, ky = crop_kernels(j, w, width).to(x.device), crop_kernels(i, h, height).to(x.device)
+    pixels = _pass8(pixels, kx)  # horizontal first, as Resample.c
+    pixels = _pass8(pixels.transpose(-1, -2), ky).transpose(-1, -2)
     return (pixels.to(x.dtype) / 255 - mean) / std
