@@ -1,4 +1,4 @@
-"""The seeds' figures (typed from the reports, claims C1-C11) and verdict rules; published figures: anchors.py."""
+"""The seeds' figures (typed from the reports, claims C1-C11), literature baselines, and verdict rules."""
 
 from __future__ import annotations
 
