@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
 export KERAS_BACKEND := torch
+ifdef MNIST_DATA_DIR  # relative to where make runs; made absolute because notebook kernels run in notebooks/
+export MNIST_DATA_DIR := $(abspath $(MNIST_DATA_DIR))
+endif
 
 .PHONY: venv book test reproduce bench lab clean
 
