@@ -198,7 +198,7 @@ def load_metrics(artifacts_dir: str | os.PathLike | None, profile: str) -> dict[
     folder = root / profile / "metrics"
     files = sorted(folder.glob("*.json"))
     if not files:
-        why = "it does not exist" if not folder.is_dir() else "it holds no metrics JSON"
+        why = "does not exist" if not folder.is_dir() else "holds no metrics JSON"
         others = sorted(p.parent.parent.name for p in root.glob("*/metrics/*.json"))
         elsewhere = f" Results exist for profile(s) {', '.join(dict.fromkeys(others))}." if others else ""
         raise NothingToShow(
