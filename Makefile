@@ -6,6 +6,9 @@ PROFILE ?= quick
 export KERAS_BACKEND := torch
 # JupyterLab refuses to start as root unless told to; pass the flag only when we are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+ifdef MNIST_DATA_DIR  # relative to where make runs; made absolute because notebook kernels run in notebooks/
+export MNIST_DATA_DIR := $(abspath $(MNIST_DATA_DIR))
+endif
 
 .PHONY: venv venv-book venv-lab book test test-unit test-notebooks test-book lint reproduce bench lab clean
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import hashlib
+import json
 import os
 import sys
 import time
@@ -26,8 +29,75 @@ NOTEBOOKS_ENV = "MNIST_NOTEBOOKS_DIR"  # where the chapter notebooks are when th
 DIRTY_ENV = "MNIST_ALLOW_DIRTY"  # set for the kernels of a run published from a dirty tree; Run.save records it
 
 
-def load_profile(profile: str | os.PathLike) -> dict[str, Any]:
-    """A profile by name (quick, full, seed) or by path to a YAML file: {'all': {...}, 'chapters': {...}}."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (PyYAML silently keeps the last)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # an unhashable key: construct_mapping reports it
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"found the key {key!r} twice", key_node.start_mark
+            )
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def declared_parameters(notebook: Path) -> dict[str, Any]:
+    """The names and default values in a notebook's `parameters` cell (`name = literal` lines).
+
+    ast, not papermill.inspect_notebook: papermill gives defaults as source text and costs seconds to import
+    in every kernel that checks its profile (provenance.Run).
+    """
+    for cell in json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            out = {}
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            for stmt in ast.parse(source).body:
+                target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+                target = stmt.target if isinstance(stmt, ast.AnnAssign) else target
+                if isinstance(target, ast.Name) and stmt.value is not None:
+                    out[target.id] = ast.literal_eval(stmt.value)
+            return out
+    return {}
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    """`value` as a dict (None: empty); anything else is a ParameterError naming `where`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ParameterError(
+            f"{where} must be a mapping (name: value, one per line), got {type(value).__name__} {value!r}."
+        )
+    return value
+
+
+def _unknown(kind: str, names: list[str], known: list[str], where: str) -> ParameterError:
+    """An error for unknown names, with the closest known name for each and the full list."""
+    guesses = [
+        f"{n!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(n, known, 1)) else "")
+        for n in names
+    ]
+    return ParameterError(f"{where}: unknown {kind} {', '.join(guesses)}; known {kind}s: {', '.join(known)}.")
+
+
+def load_profile(profile: str | os.PathLike, notebooks_dir: Path | None = None) -> dict[str, Any]:
+    """A profile by name (quick, full, seed) or by path to a YAML file: {'all': {...}, 'chapters': {...}}.
+
+    The whole profile is checked before anything runs: its layout, no key given twice, every chapter name
+    against the notebooks in `notebooks_dir`, every parameter against what its chapter's notebook declares
+    (for 'all': some notebook), and every chapter's values against their rules (params.validate).
+    """
     path = Path(profile)
     if not path.suffix:
         if str(profile) not in PROFILES:
@@ -41,30 +111,42 @@ def load_profile(profile: str | os.PathLike) -> dict[str, Any]:
             f"profile file {path} does not exist; pass one of {', '.join(PROFILES)} or an existing .yaml file."
         )
     try:
-        spec = yaml.safe_load(path.read_text()) or {}
+        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}
     except yaml.YAMLError as e:
         raise ParameterError(f"profile file {path} is not valid YAML: {e}") from None
-    if not isinstance(spec, dict) or set(spec) - {"all", "chapters"}:
+    if not isinstance(raw, dict) or set(raw) - {"all", "chapters"}:
         raise ParameterError(
             f"profile file {path}: expected top-level keys 'all' and 'chapters' only, "
-            f"got {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}."
+            f"got {sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__}."
         )
-    spec.setdefault("all", {})
-    spec.setdefault("chapters", {})
+    where = f"profile file {path}"
+    spec = {"all": dict(_mapping(raw.get("all"), f"{where}: 'all'")), "chapters": {}}
+    for chapter, own in _mapping(raw.get("chapters"), f"{where}: 'chapters'").items():
+        spec["chapters"][chapter] = dict(_mapping(own, f"{where}: chapter {chapter!r}"))
+    books = {nb.stem: nb for nb in notebooks(notebooks_dir)}
+    unknown = sorted(set(spec["chapters"]) - set(books))
+    if unknown:
+        raise _unknown("chapter", unknown, list(books), where)
+    declared = {stem: declared_parameters(nb) for stem, nb in books.items()}
+    anywhere = sorted(set().union(*declared.values()))
+    unknown = sorted(set(spec["all"]) - set(anywhere))
+    if unknown:
+        raise _unknown("parameter", unknown, anywhere, f"{where}: 'all'")
+    for stem, nb in books.items():
+        try:
+            chapter_parameters(spec, nb, declared[stem])
+        except ParameterError as e:
+            raise ParameterError(f"{where}, chapter {stem}: {e}") from None
     return spec
 
 
-def chapter_parameters(spec: dict[str, Any], notebook: Path) -> dict[str, Any]:
+def chapter_parameters(spec: dict[str, Any], notebook: Path, declared: dict[str, Any] | None = None) -> dict[str, Any]:
     """The validated parameters a profile gives one notebook (its 'all' values it declares, plus its own)."""
-    import papermill
-
-    declared = papermill.inspect_notebook(str(notebook))
+    declared = declared_parameters(notebook) if declared is None else declared
     own = dict(spec["chapters"].get(notebook.stem) or {})
     unknown = sorted(set(own) - set(declared))
     if unknown:
-        raise ParameterError(
-            f"profile gives {notebook.stem} parameter(s) {unknown} it does not have; it has {sorted(declared)}."
-        )
+        raise _unknown("parameter", unknown, sorted(declared), f"{notebook.stem} (it does not have them)")
     params = {k: v for k, v in spec["all"].items() if k in declared}
     params.update(own)
     return validate(**params)
@@ -73,6 +155,30 @@ def chapter_parameters(spec: dict[str, Any], notebook: Path) -> dict[str, Any]:
 def default_notebooks_dir() -> Path:
     """$MNIST_NOTEBOOKS_DIR when set (relative to the working directory), else notebooks/ beside the package."""
     return Path(os.environ.get(NOTEBOOKS_ENV) or ROOT / "notebooks").resolve()
+
+
+def profile_values(profile: str, chapter: str, notebooks_dir: Path | None = None) -> dict[str, Any]:
+    """The canonical values named profile `profile` runs `chapter` with: the notebook's defaults under the profile's.
+
+    Raises ParameterError when the profile has no such chapter (provenance.Run then refuses to write under it).
+    """
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
+    spec = load_profile(profile, notebooks_dir)
+    notebook = notebooks_dir / f"{chapter}.ipynb"
+    if not notebook.is_file():
+        raise ParameterError(
+            f"chapter {chapter!r} is not part of profile {profile!r} (no {notebook}); set 'profile' to a name of "
+            f"your own (e.g. profile='mine') to write its results under <artifacts_dir>/mine/."
+        )
+    defaults = declared_parameters(notebook)
+    defaults.pop("artifacts_dir", None)
+    return {**validate(**defaults), **chapter_parameters(spec, notebook)}
+
+
+def absolute_env_paths() -> None:
+    """Make a relative $MNIST_DATA_DIR absolute, once, from where the runner started: kernels run in notebooks/."""
+    if os.environ.get("MNIST_DATA_DIR"):
+        os.environ["MNIST_DATA_DIR"] = os.path.abspath(os.path.expanduser(os.environ["MNIST_DATA_DIR"]))
 
 
 def notebooks(folder: Path | None = None) -> list[Path]:
@@ -220,7 +326,7 @@ def run(
     """
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
     out_dir = Path(out_dir) if out_dir is not None else notebooks_dir.resolve().parent / "book"
-    spec = load_profile(profile)
+    spec = load_profile(profile, notebooks_dir)
     todo = select(notebooks(notebooks_dir), only)
     plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
     dirty = refuse_dirty_publish(notebooks_dir, out_dir, allow_dirty)
@@ -229,6 +335,7 @@ def run(
     else:
         os.environ.pop(DIRTY_ENV, None)
     os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
+    absolute_env_paths()
     times: dict[str, float] = {}
     for i, (nb, params) in enumerate(plans, 1):
         out = out_dir / nb.name

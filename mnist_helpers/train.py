@@ -6,6 +6,7 @@ import copy
 import functools
 import hashlib
 import json
+import math
 import os
 import random
 import time
@@ -106,6 +107,8 @@ def fit(
     With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has not
     improved for `patience` epochs, the weights of the best epoch are restored, and meta records "best_epoch"
     and "stopped_epoch" (the last epoch trained).
+
+    A NaN or infinite training loss stops the run with FloatingPointError naming the epoch and step.
     """
     check_positive(epochs=epochs, batch_size=batch_size, eval_batch_size=eval_batch_size)
     if limit_batches is not None:
@@ -249,11 +252,17 @@ def _train_epoch(
             xb = xb.contiguous(memory_format=torch.channels_last)
         out = model(xb)
         batch_loss = _loss(out, yb, loss, "mean")
+        value = batch_loss.item()
+        if not math.isfinite(value):  # stop before the update spreads NaN into the weights
+            raise FloatingPointError(
+                f"training diverged: the {loss} loss is {value} at epoch {epoch}, step {b + 1} of {n_batches}. "
+                "Lower the learning rate (lr) or the decay, or check the inputs for NaN or infinite values."
+            )
         opt.zero_grad(set_to_none=True)
         batch_loss.backward()
         opt.step()
         scheduler.step()
-        total += batch_loss.item() * len(idx)
+        total += value * len(idx)
         seen += len(idx)
         if loss != "mse":
             correct += int((out.argmax(dim=1) == yb).sum())
@@ -327,6 +336,14 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     state = _load(path, WEIGHTS_FORMAT)
     _load_state(model, state["model"], path)
     return state["meta"]
+
+
+def weights_meta(path: str | os.PathLike) -> dict[str, Any]:
+    """The meta stored inside a file written by `save_weights` (what made it), without loading it into a model."""
+    meta = _load(path, WEIGHTS_FORMAT).get("meta")
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: its meta is not a mapping (damaged or foreign file); delete it and re-run.")
+    return meta
 
 
 def _resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, history: History, epochs: int) -> int:

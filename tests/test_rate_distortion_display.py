@@ -47,7 +47,7 @@ def test_compression_phrase_states_numbers_and_bits():
 
 def test_autoencoder_params_count_the_decoder_only(tmp_path):
     split = data.load_split(200, 100, seed=0)
-    run = Run("test", {"profile": "quick"}, tmp_path)
+    run = Run("test", {"profile": "test"}, tmp_path)
     ae = reuse.train_autoencoder("dense_ae", 8, split, run, epochs=1, batch_size=64)
     table = rate_distortion.compression_table(
         split, {("dense_ae", 8): ae}, rate_distortion.pca_reconstructions(split, [8])

@@ -14,7 +14,7 @@ def split():
 
 @pytest.fixture
 def run(tmp_path):
-    return Run("test", {"profile": "quick"}, tmp_path)
+    return Run("test", {"profile": "test"}, tmp_path)
 
 
 def test_ablation_variants_are_saved_apart_and_record_their_settings(split, run):

@@ -41,7 +41,7 @@ def test_full_profile_runs_every_chapter_on_the_whole_split():
     [
         ("chapters:\n  03_mlp:\n    epochs: 0\n", "'epochs' = 0"),
         ("chapters:\n  03_mlp:\n    optimizer: sgd\n", "'optimizer' = 'sgd'.*adam, rmsprop"),
-        ("all:\n  profile: huge\n", "'profile' = 'huge'"),
+        ("all:\n  profile: Huge\n", "'profile' = 'Huge'"),
         ("all:\n  train_size: 70000\n", "'train_size' = 70000.*60000"),
         ("chapters:\n  03_mlp:\n    lr: fast\n", "'lr' = 'fast'"),
         ("chapters:\n  03_mlp:\n    batch_size: 0\n", "'batch_size' = 0"),
