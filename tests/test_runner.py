@@ -119,3 +119,39 @@ def test_stored_outputs_in_the_source_notebook_do_not_make_results_stale(tmp_pat
     source.cells[1].outputs = [nbformat.v4.new_output("stream", text="6\n")]
     nbformat.write(source, nbs / "01_tiny.ipynb")
     assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs) == {}
+
+
+def test_chapter_7_waits_for_chapter_4_and_unnumbered_pages_wait_for_every_chapter():
+    needs = runner.dependencies(["03_mlp", "04_cnn", "07_confusion", "reproducibility"])
+    assert needs["07_confusion"] == {"04_cnn"} and needs["03_mlp"] == set()
+    assert needs["reproducibility"] == {"03_mlp", "04_cnn", "07_confusion"}
+
+
+def _copy_as(folder: Path, *stems: str) -> None:
+    for stem in stems:
+        nbformat.write(nbformat.read(folder / "01_tiny.ipynb", as_version=4), folder / f"{stem}.ipynb")
+
+
+def test_parallel_runner_runs_every_chapter_once_then_skips_them(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    _copy_as(nbs, "04_tiny", "07_tiny", "summary")
+    out = tmp_path / "book"
+    times = runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2)
+    assert sorted(times) == ["01_tiny", "04_tiny", "07_tiny", "summary"]
+    assert list(times)[-1] == "summary"  # the unnumbered page finished last
+    assert list(times).index("07_tiny") > list(times).index("04_tiny")
+    assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2) == {}
+
+
+def test_parallel_runner_raises_the_first_failure_and_writes_no_output_for_it(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs", fail=True)
+    out = tmp_path / "book"
+    with pytest.raises(RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)"):
+        runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2)
+    assert not (out / "01_tiny.ipynb").exists()
+
+
+def test_jobs_must_be_positive(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    with pytest.raises(ParameterError, match="--jobs 0"):
+        runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs, jobs=0)
