@@ -91,6 +91,7 @@ def train_classifier(
     seed: int = 0,
     reuse: bool = True,
     model_kwargs: dict[str, Any] | None = None,
+    device: str = "cpu",
 ) -> Trained:
     """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings."""
     if name not in models.CLASSIFIERS:
@@ -109,6 +110,7 @@ def train_classifier(
         "n_train": len(split.train_labels),
         "n_test": len(split.test_labels),
         "model_kwargs": model_kwargs or {},
+        "device": device,
         "code_version": code_version(),
     }
     seed_everything(seed)
@@ -138,6 +140,7 @@ def train_classifier(
         loss=loss,
         augment=aug.shah_augmentation(normalized) if augment else None,
         seed=seed,
+        device=device,
     )
 
 
@@ -152,6 +155,7 @@ def train_autoencoder(
     lr: float = 1e-3,
     seed: int = 0,
     reuse: bool = True,
+    device: str = "cpu",
 ) -> Trained:
     """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it."""
     if kind not in models.AUTOENCODERS:
@@ -165,6 +169,7 @@ def train_autoencoder(
         "seed": seed,
         "n_train": len(split.train_labels),
         "n_test": len(split.test_labels),
+        "device": device,
         "code_version": code_version(),
     }
     seed_everything(seed)
@@ -186,6 +191,7 @@ def train_autoencoder(
         lr=lr,
         loss="mse",
         seed=seed,
+        device=device,
     )
 
 
@@ -201,8 +207,12 @@ def train_keras_dutta(
     rotation_factor: float = aug.DUTTA_FACTOR,
     seed: int = 0,
     reuse: bool = True,
+    device: str = "cpu",
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
+    import keras
+
+    from mnist_helpers.device import resolve_device
     from mnist_helpers.keras_models import dutta_cnn  # keras takes seconds to import: only when asked for
     from mnist_helpers.keras_train import fit_keras, keras_predict_proba
 
@@ -217,12 +227,14 @@ def train_keras_dutta(
         "seed": seed,
         "n_train": len(split.train_labels),
         "n_test": len(split.test_labels),
+        "device": device,
         "code_version": code_version(),
     }
     tag = f"dutta_keras-{optimizer}-seed{seed}"
     weights = run.path("models", f"{tag}.weights.h5")
     meta = weights.with_name(f"{tag}.json")
-    model = dutta_cnn(rotation_factor=rotation_factor, seed=seed)
+    with keras.device(str(resolve_device(device))):  # weights where fit will put the batches
+        model = dutta_cnn(rotation_factor=rotation_factor, seed=seed)
     x_test = to_keras(split.test_images)
     if reuse and meta.exists() and weights.exists() and read_json(meta).get("key") == key:
         try:
@@ -245,6 +257,7 @@ def train_keras_dutta(
             lr=lr,
             decay=decay,
             seed=seed,
+            device=device,
         )
         partial = weights.with_name(f".{tag}.partial.weights.h5")  # Keras insists on the suffix; moved into place below
         model.save_weights(partial)
@@ -252,7 +265,7 @@ def train_keras_dutta(
         history.to_json(weights.with_name(f"{tag}.history.json"))
         write_json(meta, {"key": key})
         reused = False
-    return Trained(tag, model, history, keras_predict_proba(model, x_test), reused)
+    return Trained(tag, model, history, keras_predict_proba(model, x_test, device=device), reused)
 
 
 def train_dutta(
@@ -268,6 +281,7 @@ def train_dutta(
     rotation_factor: float,
     seed: int,
     reuse: bool = True,
+    device: str = "cpu",
 ) -> Trained:
     """Dutta's CNN with Keras `fit` (engine="keras") or its layer-for-layer torch twin in our engine ("torch")."""
     if engine == "keras":
@@ -282,6 +296,7 @@ def train_dutta(
             rotation_factor=rotation_factor,
             seed=seed,
             reuse=reuse,
+            device=device,
         )
     if engine != "torch":
         raise ValueError(f"engine={engine!r} is not known; use keras or torch.")
@@ -297,6 +312,7 @@ def train_dutta(
         seed=seed,
         reuse=reuse,
         model_kwargs={"rotation_factor": rotation_factor, "seed": seed},
+        device=device,
     )
 
 
