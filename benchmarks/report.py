@@ -22,6 +22,16 @@ def results_markdown(results: dict[str, Any]) -> str:
         )
     size = results["settings"]["matmul_size"]
     lines.append(f"| fp32 matmul {size}×{size} (torch.mm) | | | | {results['matmul_gflops']:.1f} | 100% |")
+    sweep = results.get("sweep")
+    if sweep:
+        for how, who in (
+            ("sequential", f"one process, {sweep['sequential_threads']} threads"),
+            ("parallel", f"{sweep['workers']} workers x {sweep['threads_per_worker']} thread"),
+        ):
+            ips = sweep[f"{how}_images_per_s"]
+            lines.append(
+                f"| Shah CNN sweep of {sweep['runs']} seeds, {how} ({who}) | 64 | {ips:,.0f} | {60_000 / ips:.1f} | | |"
+            )
     lines += ["", "| target | measured | goal | |", "|---|---:|---:|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['name']} | {t['measured']} | {t['target']} | {'met' if t['met'] else 'missed'} |")
@@ -32,7 +42,8 @@ def results_markdown(results: dict[str, Any]) -> str:
         "",
         f"Measured {results['date']} at commit `{results['git_commit']}` with `{results['command']}`"
         f"{' (smoke run: too few batches to quote)' if results['quick'] else ''}.",
-        f"Machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {results['packages'].get('torch')} with "
+        f"Machine: {m['cpu']} (fp32 matmul peak {results['matmul_gflops']:.0f} GFLOP/s), {m['usable_cores']} usable "
+        f"cores, torch {results['packages'].get('torch')} with "
         f"{m['torch_threads']} threads, keras {results['packages'].get('keras')}, "
         f"Python {results['packages'].get('python')}.",
         f"Load: other processes used at most {max(others, default=0):.2f} cores during the rounds kept"
