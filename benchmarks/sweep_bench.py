@@ -24,7 +24,7 @@ def train_shah(images: np.ndarray, labels: np.ndarray, seed: int, n_batches: int
     from mnist_helpers.train import fit, seed_everything
 
     seed_everything(seed)
-    x, y = to_tensor(images), torch.from_numpy(labels.astype(np.int64))
+    x, y = to_tensor(np.array(images)), torch.from_numpy(labels.astype(np.int64))  # a copy: workers get read-only maps
     fit(models.ShahCNN(), x, y, None, None, epochs=1, batch_size=SWEEP_BATCH, loss="nll",
         augment=shah_augmentation(True), seed=seed, limit_batches=n_batches, progress="none")  # fmt: skip
     return min(n_batches * SWEEP_BATCH, len(x))

@@ -155,3 +155,17 @@ def test_jobs_must_be_positive(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
     with pytest.raises(ParameterError, match="--jobs 0"):
         runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs, jobs=0)
+
+
+def test_runner_executes_chapters_on_a_dask_cluster_given_its_address(tmp_path, allow_x):
+    distributed = pytest.importorskip("distributed")
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    out = tmp_path / "book"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        times = runner.run(
+            profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, scheduler=cluster.scheduler_address
+        )
+    assert list(times) == ["01_tiny"]
+    assert "6" in nbformat.read(out / "01_tiny.ipynb", as_version=4).cells[-1].outputs[0]["text"]
