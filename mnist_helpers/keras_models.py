@@ -22,7 +22,7 @@ import keras
 from keras import layers
 
 from mnist_helpers.augment import DUTTA_FACTOR, check_rotation_factor
-from mnist_helpers.keras_layers import BatchedRandomRotation, DirectSequential
+from mnist_helpers.keras_layers import DirectSequential, RandomRotation
 
 INPUT_SHAPE = (28, 28, 1)  # height, width, channels (channels_last, raw 0..255 pixel values)
 DROPOUT = 0.2  # fraction dropped, every Dropout layer of the author's code
@@ -83,7 +83,7 @@ def dutta_cnn(
         [
             keras.Input(shape=INPUT_SHAPE),
             layers.Rescaling(1.0 / 255, name=next(names)),
-            BatchedRandomRotation(rotation_factor, fill_mode="constant", fill_value=0.0, seed=seed, name=next(names)),
+            RandomRotation(rotation_factor, fill_mode="constant", fill_value=0.0, seed=seed, name=next(names)),
             layers.Conv2D(32, (5, 5), kernel_initializer=_glorot(seed, 1), name=next(names), **conv_kw),
             layers.Activation("relu", name=next(names)),
             layers.BatchNormalization(name=next(names)),

@@ -6,8 +6,8 @@ import torch
 
 keras = pytest.importorskip("keras")
 
-from mnist_helpers.keras_layers import ROTATION_TOLERANCE, BatchedRandomRotation, DirectSequential  # noqa: E402
-from mnist_helpers.keras_models import dutta_cnn  # noqa: E402
+from mnist_helpers.keras_layers import ROTATION_TOLERANCE, DirectSequential, RandomRotation  # noqa: E402
+from mnist_helpers.keras_models import dutta_cnn, keras_summary_text  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 FACTOR = 0.1  # the author's ±36°: large angles make any warp difference visible
@@ -19,7 +19,13 @@ def _images(n=16):
 
 def _pair(seed=3):
     kw = {"fill_mode": "constant", "fill_value": 0.0, "seed": seed}
-    return keras.layers.RandomRotation(FACTOR, **kw), BatchedRandomRotation(FACTOR, **kw)
+    return keras.layers.RandomRotation(FACTOR, **kw), RandomRotation(FACTOR, **kw)
+
+
+def test_dutta_cnn_uses_the_batched_rotation_and_its_summary_still_reads_as_the_reports():
+    model = dutta_cnn(seed=0)
+    assert type(model.get_layer("random_rotation")) is RandomRotation
+    assert "random_rotation (RandomRotation)" in keras_summary_text(model)
 
 
 def test_batched_rotation_draws_the_same_angles_as_keras_random_rotation():
