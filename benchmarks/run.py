@@ -23,7 +23,7 @@ import torch
 
 from benchmarks.flops import MATMUL_SIZE, matmul_gflops, train_step_flops
 from benchmarks.machine import QUIET_CORES, LoadMeter, load_average, wait_until_quiet
-from benchmarks.report import write_results
+from benchmarks.report import format_table, write_results
 from benchmarks.seed_style import endless, seed_loader, seed_train_batches
 from benchmarks.sweep_bench import measure_sweep
 from mnist_helpers import models
@@ -280,28 +280,6 @@ def summarise(
         "sweep": sweep,
         "targets": targets,
     }
-
-
-def format_table(summary: dict) -> str:
-    """The results as fixed-width text: one row per contender, then matmul, ratios and targets."""
-    lines = [f"{'contender':<58} {'batch':>5} {'images/s':>9} {'s/epoch':>8} {'GFLOP/s':>8} {'of matmul':>9}"]
-    for row in summary["rows"]:
-        lines.append(
-            f"{row['label']:<58} {row['batch_size']:>5} {row['images_per_s']:>9,.0f} "
-            f"{row['epoch_s_60k']:>8.1f} {row['gflops']:>8.1f} {row['fraction_of_matmul']:>9.0%}"
-        )
-    lines.append(
-        f"{'fp32 matmul ' + str(MATMUL_SIZE) + 'x' + str(MATMUL_SIZE):<58} {'':>5} {'':>9} {'':>8} "
-        f"{summary['matmul_gflops']:>8.1f} {1:>9.0%}"
-    )
-    sweep = summary.get("sweep")
-    if sweep:
-        for how in ("sequential", "parallel"):
-            label = f"Shah CNN sweep of {sweep['runs']} seeds, {how}"
-            lines.append(f"{label:<58} {SHAH_BATCH:>5} {sweep[how + '_images_per_s']:>9,.0f}")
-    for t in summary["targets"]:
-        lines.append(f"target: {t['name']}: {t['measured']} (target {t['target']}): {'met' if t['met'] else 'MISSED'}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> dict:
