@@ -55,12 +55,12 @@ def _check_range(name: str, value: tuple[float, float], low: float = 0.0, strict
 
 
 def _uniform(shape: tuple[int, ...], low: float, high: float, generator: torch.Generator) -> torch.Tensor:
-    return low + (high - low) * torch.rand(shape, generator=generator, dtype=torch.float64)
+    return low + (high - low) * torch.rand(shape, generator=generator, dtype=torch.float64, device=generator.device)
 
 
 def _randint_below(high: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Uniform integers in [0, high) with a per-element `high` (torch.randint takes only one bound)."""
-    u = torch.rand(high.shape, generator=generator, dtype=torch.float64)
+    u = torch.rand(high.shape, generator=generator, dtype=torch.float64, device=generator.device)
     return torch.minimum((u * high).floor().long(), high - 1)
 
 
@@ -117,7 +117,7 @@ def sample_resized_crops(
     else:
         fw, fh = width, height
     ok = fits.any(dim=1)
-    fallback = torch.tensor([(height - fh) // 2, (width - fw) // 2, fh, fw])
+    fallback = torch.tensor([(height - fh) // 2, (width - fw) // 2, fh, fw], device=i.device)
     i, j = torch.where(ok, i, fallback[0]), torch.where(ok, j, fallback[1])
     h, w = torch.where(ok, h, fallback[2]), torch.where(ok, w, fallback[3])
     return i, j, h, w

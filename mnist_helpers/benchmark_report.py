@@ -49,4 +49,9 @@ def load_results(path: str | os.PathLike) -> BenchResults | None:
             f"{p}: not a benchmark results file ({e!r} missing); re-run `make bench` to regenerate it."
         ) from None
     table.loc["fp32 matmul (torch.mm)", "GFLOP/s"] = raw["matmul_gflops"]
+    sweep = raw.get("sweep")  # absent from results made before issue 11
+    if sweep:
+        for how in ("sequential", "parallel"):
+            label = f"Shah CNN sweep of {sweep['runs']} seeds, {how}"
+            table.loc[label, ["batch", "images/s"]] = [64, sweep[f"{how}_images_per_s"]]
     return BenchResults(table, targets, machine)

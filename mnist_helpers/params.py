@@ -21,6 +21,7 @@ from typing import Any
 
 from mnist_helpers.augment import check_rotation_factor
 from mnist_helpers.data import PIXELS, TEST_SIZE, TRAIN_SIZE
+from mnist_helpers.device import DEVICES
 from mnist_helpers.train import OPTIMIZERS
 
 PROFILES = ("quick", "full", "seed")  # the named profiles: a run writes under one only with its values
@@ -201,6 +202,7 @@ RULES: dict[str, Rule] = {
     "dutta_batch_size": int_range(1),
     "reuse_models": boolean,
     "engine": choice("keras", "torch"),
+    "device": choice(*DEVICES),  # "cuda" is checked against the machine when training starts (device.py)
 }
 
 

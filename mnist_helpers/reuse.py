@@ -136,6 +136,7 @@ CLASSIFIER_DEFAULTS: dict[str, Any] = {
     "normalize": None,
     "augment_mode": "faithful",
     "variant": "",
+    "device": "cpu",
 }
 
 
@@ -158,6 +159,7 @@ def _classifier_key(name: str, split: MNIST, *, epochs: int, batch_size: int, **
         normalized=build.normalized_input if s["normalize"] is None else bool(s["normalize"]),
         augment_mode=s["augment_mode"] if s["augment"] else None,
         variant=s["variant"],
+        device=s["device"],
     )
 
 
@@ -183,6 +185,7 @@ def train_classifier(
     normalize: bool | None = None,  # None: the model's own input scaling; True: Shah's mean/std; False: pixels/255
     augment_mode: str = "faithful",  # Shah's pipeline: "faithful" (PIL pixel for pixel) | "single_warp"
     variant: str = "",  # a name for these settings, appended to the saved files' tag (ablations: "l2-raw")
+    device: str = "cpu",  # "cpu" | "cuda": where training and inference run
 ) -> Trained:
     """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings.
 
@@ -208,6 +211,7 @@ def train_classifier(
         normalize=normalize,
         augment_mode=augment_mode,
         variant=variant,
+        device=device,
     )
     seed_everything(seed)
     model = build(**(model_kwargs or {}))
@@ -237,6 +241,7 @@ def train_classifier(
         loss=loss,
         augment=aug.shah_augmentation(normalized, mode=augment_mode) if augment else None,
         seed=seed,
+        device=device,
     )
 
 
@@ -254,6 +259,7 @@ def train_autoencoder(
     max_epochs: int | None = None,  # with patience: train up to this many epochs instead of `epochs`
     patience: int | None = None,  # stop once validation MSE has not improved for this many epochs
     val_size: int = 5000,  # images held out of the training images for validation (patience only)
+    device: str = "cpu",  # "cpu" | "cuda": where training and inference run
 ) -> Trained:
     """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it.
 
@@ -274,6 +280,7 @@ def train_autoencoder(
         max_epochs=max_epochs,
         patience=patience,
         val_size=val_size if patience else 0,
+        device=device,
     )
     seed_everything(seed)
     model = models.MODELS[kind](code_size)
@@ -299,6 +306,7 @@ def train_autoencoder(
         lr=lr,
         loss="mse",
         seed=seed,
+        device=device,
         **stopping,
     )
 
@@ -315,10 +323,13 @@ def train_keras_dutta(
     rotation_factor: float = aug.DUTTA_FACTOR,
     seed: int = 0,
     reuse: bool = True,
+    device: str = "cpu",
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
     import h5py
+    import keras
 
+    from mnist_helpers.device import resolve_device
     from mnist_helpers.keras_models import dutta_cnn  # keras takes seconds to import: only when asked for
     from mnist_helpers.keras_train import fit_keras, keras_predict_proba
 
@@ -332,10 +343,12 @@ def train_keras_dutta(
         decay=decay,
         rotation_factor=rotation_factor,
         seed=seed,
+        device=device,
     )
     tag = f"dutta_keras-{optimizer}-seed{seed}"
     weights = run.path("models", f"{tag}.weights.h5")
-    model = dutta_cnn(rotation_factor=rotation_factor, seed=seed)
+    with keras.device(str(resolve_device(device))):  # weights where fit will put the batches
+        model = dutta_cnn(rotation_factor=rotation_factor, seed=seed)
     x_test = to_keras(split.test_images)
     history = _saved_history(_keras_meta(weights), key, weights) if reuse and weights.exists() else None
     if history is not None:
@@ -358,6 +371,7 @@ def train_keras_dutta(
             lr=lr,
             decay=decay,
             seed=seed,
+            device=device,
         )
         partial = weights.with_name(f".{tag}.partial.weights.h5")  # Keras insists on the suffix; moved into place below
         model.save_weights(partial)
@@ -365,7 +379,7 @@ def train_keras_dutta(
             f.attrs[KERAS_META_ATTR] = json.dumps(_stored(key, history))
         os.replace(partial, weights)
         reuse = False
-    return Trained(tag, model, history, keras_predict_proba(model, x_test), reuse, key)
+    return Trained(tag, model, history, keras_predict_proba(model, x_test, device=device), reuse, key)
 
 
 def _keras_meta(weights: Path) -> dict[str, Any] | None:
@@ -395,15 +409,17 @@ def train_dutta(
     rotation_factor: float,
     seed: int,
     reuse: bool = True,
+    device: str = "cpu",
 ) -> Trained:
     """Dutta's CNN with Keras `fit` (engine="keras") or its layer-for-layer torch twin in our engine ("torch")."""
-    common = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr, "decay": decay}
+    common = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "decay": decay, "seed": seed, "reuse": reuse}
+    common["device"] = device
     if engine == "keras":
-        return train_keras_dutta(split, run, rotation_factor=rotation_factor, seed=seed, reuse=reuse, **common)
+        return train_keras_dutta(split, run, optimizer=optimizer, rotation_factor=rotation_factor, **common)
     if engine != "torch":
         raise ValueError(f"engine={engine!r} is not known; use keras or torch.")
     twin = {"rotation_factor": rotation_factor, "seed": seed}
-    return train_classifier("dutta_cnn_torch", split, run, seed=seed, reuse=reuse, model_kwargs=twin, **common)
+    return train_classifier("dutta_cnn_torch", split, run, optimizer=optimizer, model_kwargs=twin, **common)
 
 
 def saved_classifier(name: str, split: MNIST, run: Run, **train_kwargs: Any) -> Trained | None:

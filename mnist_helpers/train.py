@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mnist_helpers.atomic import atomic_path
+from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
 
 Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
@@ -95,6 +96,7 @@ def fit(
     val_x: torch.Tensor | None = None,  # a validation split carved from the training images, scored every epoch
     val_y: torch.Tensor | None = None,
     patience: int | None = None,  # stop after this many epochs without a lower val_loss; best weights restored
+    device: str = "cpu",  # "cpu" or "cuda": where the model, data, augmentation and its random draws live
 ) -> History:
     """Train `model` in place and return its per-epoch History; the model is left in eval mode.
 
@@ -126,6 +128,11 @@ def fit(
     val_x, val_y = (None, None) if val_x is None else _as_data(val_x, val_y, "validation", loss)
     train_x, train_y = _as_data(train_x, train_y, "train", loss)
     test_x, test_y = (None, None) if test_x is None else _as_data(test_x, test_y, "test", loss)
+    dev = resolve_device(device)
+    model.to(dev)
+    train_x, train_y, test_x, test_y, val_x, val_y = (
+        None if t is None else t.to(dev) for t in (train_x, train_y, test_x, test_y, val_x, val_y)
+    )
     if channels_last is None:
         channels_last = train_x.ndim == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules())
     history = History(
@@ -149,6 +156,7 @@ def fit(
             "limit_batches": limit_batches,
             "channels_last": bool(channels_last),
             "torch": str(torch.__version__),
+            "device": dev.type,
         }
     )
     if channels_last:
@@ -177,6 +185,7 @@ def fit(
             epoch=epoch,
             channels_last=channels_last,
             bar=bar,
+            device=dev,
         )
         test_loss, test_acc = (
             (None, None) if test_x is None else _evaluate(model, test_x, test_y, loss, eval_batch_size, channels_last)
@@ -235,12 +244,13 @@ def _train_epoch(
     epoch: int,
     channels_last: bool,
     bar: Any,
+    device: torch.device | str = "cpu",  # where x lives: shuffled indices and augmentation draws go there
 ) -> tuple[float, float | None]:
     """One pass over `n_batches` shuffled batches; returns the running mean loss and accuracy of the epoch."""
     model.train()
     torch.manual_seed(_stream_seed(seed, epoch, 0))  # dropout masks and random layers inside the model
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(_stream_seed(seed, epoch, 1)))
-    augment_rng = torch.Generator().manual_seed(_stream_seed(seed, epoch, 2))
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(_stream_seed(seed, epoch, 1))).to(device)
+    augment_rng = torch.Generator(device=device).manual_seed(_stream_seed(seed, epoch, 2))
     total, correct, seen = 0.0, 0, 0
     for b in range(n_batches):
         idx = order[b * batch_size : (b + 1) * batch_size]
@@ -299,27 +309,27 @@ def _evaluate(
     return total / n, (None if loss == "mse" else correct / n)
 
 
-def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: str | None = None) -> np.ndarray:
     """(N, 10) class probabilities: softmax of the outputs, right for logits and log-probabilities alike
     (softmax(log_softmax(z)) = softmax(z)), so callers need not say which the model returns."""
-    return _batched(lambda xb: torch.softmax(model(xb), dim=1), model, x, batch_size)
+    return _batched(lambda xb: torch.softmax(model(xb), dim=1), model, x, batch_size, device)
 
 
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: str | None = None) -> np.ndarray:
     """(N,) predicted classes (argmax of the outputs)."""
-    return _batched(lambda xb: model(xb).argmax(dim=1), model, x, batch_size)
+    return _batched(lambda xb: model(xb).argmax(dim=1), model, x, batch_size, device)
 
 
-def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: str | None = None) -> np.ndarray:
     """An autoencoder's reconstructions of x, shaped as its output."""
-    return _batched(model, model, x, batch_size)
+    return _batched(model, model, x, batch_size, device)
 
 
-def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: str | None = None) -> np.ndarray:
     """(N, code_size) codes from an autoencoder's `encode` method."""
     if not callable(getattr(model, "encode", None)):
         raise ValueError(f"model ({type(model).__name__}) has no encode(); pass an autoencoder from models.py.")
-    return _batched(model.encode, model, x, batch_size)
+    return _batched(model.encode, model, x, batch_size, device)
 
 
 def save_weights(model: nn.Module, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> None:
@@ -408,13 +418,19 @@ def _load_state(model: nn.Module, state_dict: dict[str, Any], path: str | os.Pat
 
 
 @torch.inference_mode()
-def _batched(fn: Callable[[torch.Tensor], torch.Tensor], model: nn.Module, x: Any, batch_size: int) -> np.ndarray:
-    """Apply `fn` to x in batches with `model` in eval mode (its previous mode restored); concatenate as NumPy."""
+def _batched(
+    fn: Callable[[torch.Tensor], torch.Tensor], model: nn.Module, x: Any, batch_size: int, device: str | None = None
+) -> np.ndarray:
+    """Apply `fn` to x in batches with `model` in eval mode (its previous mode restored); concatenate as NumPy.
+    `device` None runs where the model's weights are; a device name moves the model there first."""
     check_positive(batch_size=batch_size)
+    if device is not None:
+        model.to(resolve_device(device))
+    dev = next(model.parameters(), torch.empty(0)).device
     x, was_training = torch.as_tensor(x), model.training
     model.eval()
     try:
-        return torch.cat([fn(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()
+        return torch.cat([fn(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]).numpy()
     finally:
         model.train(was_training)
 

@@ -12,6 +12,7 @@ from benchmarks.flops import forward_flops, matmul_gflops, train_step_flops
 from benchmarks.machine import LoadMeter
 from benchmarks.seed_style import ShahTransform, seed_loader
 from mnist_helpers.augment import shah_augmentation
+from mnist_helpers.benchmark_report import load_results
 from mnist_helpers.data import MEAN, STD, to_tensor
 from mnist_helpers.models import DuttaCNNTorch, ShahCNN
 
@@ -35,13 +36,17 @@ def test_quick_run_prints_a_row_per_contender_and_the_targets(tmp_path, capsys):
         "fp32 matmul 2048x2048",
     ):
         assert label in printed
-    assert printed.count("target: ") == 3
+    assert printed.count("target: ") == 4 and "sweep of 2 seeds, parallel" in printed
     results = json.loads((tmp_path / "results.json").read_text())
     assert [row["key"] for row in results["rows"]] == ROW_KEYS
     assert all(row["images_per_s"] > 0 and row["gflops"] > 0 for row in results["rows"])
     assert results["machine"]["torch_threads"] == 1 and results["machine"]["cpu"]
     assert results["git_commit"] and results["date"] and results["quick"] is True
     assert (tmp_path / "results.md").read_text().startswith("| contender |")
+    assert results["sweep"]["ratio"] > 0 and results["sweep"]["parallel_images_per_s"] > 0
+    assert "Seed sweep" in results["targets"][-1]["name"] and "matmul peak" in (tmp_path / "results.md").read_text()
+    table = load_results(tmp_path / "results.json").table
+    assert table.loc["Shah CNN sweep of 2 seeds, parallel", "images/s"] > 0
 
 
 def test_shah_cnn_training_step_flops_are_three_forward_passes_of_its_layer_shapes():

@@ -204,3 +204,53 @@ def test_runs_table_marks_chapters_whose_code_version_differs_from_the_current_c
     assert table.loc["01_a", "code now"] == "current"
     assert table.loc["02_b", "code now"] == f"differs (now {code_version()})"
     assert table.loc["02_b", "git commit"] == "abc (--allow-dirty)"
+
+
+def test_chapter_7_waits_for_chapter_4_and_unnumbered_pages_wait_for_every_chapter():
+    needs = runner.dependencies(["03_mlp", "04_cnn", "07_confusion", "reproducibility"])
+    assert needs["07_confusion"] == {"04_cnn"} and needs["03_mlp"] == set()
+    assert needs["reproducibility"] == {"03_mlp", "04_cnn", "07_confusion"}
+
+
+def _copy_as(folder: Path, *stems: str) -> None:
+    for stem in stems:
+        nbformat.write(nbformat.read(folder / "01_tiny.ipynb", as_version=4), folder / f"{stem}.ipynb")
+
+
+def test_parallel_runner_runs_every_chapter_once_then_skips_them(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    _copy_as(nbs, "04_tiny", "07_tiny", "summary")
+    out = tmp_path / "book"
+    times = runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2)
+    assert sorted(times) == ["01_tiny", "04_tiny", "07_tiny", "summary"]
+    assert list(times)[-1] == "summary"  # the unnumbered page finished last
+    assert list(times).index("07_tiny") > list(times).index("04_tiny")
+    assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2) == {}
+
+
+def test_parallel_runner_raises_the_first_failure_and_writes_no_output_for_it(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs", fail=True)
+    out = tmp_path / "book"
+    with pytest.raises(RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)"):
+        runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2)
+    assert not (out / "01_tiny.ipynb").exists()
+
+
+def test_jobs_must_be_positive(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    with pytest.raises(ParameterError, match="--jobs 0"):
+        runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs, jobs=0)
+
+
+def test_runner_executes_chapters_on_a_dask_cluster_given_its_address(tmp_path, allow_x):
+    distributed = pytest.importorskip("distributed")
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    out = tmp_path / "book"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        times = runner.run(
+            profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, scheduler=cluster.scheduler_address
+        )
+    assert list(times) == ["01_tiny"]
+    assert "6" in nbformat.read(out / "01_tiny.ipynb", as_version=4).cells[-1].outputs[0]["text"]
