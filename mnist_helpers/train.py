@@ -23,7 +23,8 @@ from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_prog
 Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 OPTIMIZERS = ("adam", "rmsprop")
-LOSSES = ("cross_entropy", "nll", "mse")  # logits, log-probabilities, autoencoder reconstruction
+KERAS_EXACT_OPTIMIZERS = ("keras_adam", "keras_rmsprop")  # Keras 3's own update rules (keras_optim): the twin's
+LOSSES = ("cross_entropy", "nll", "mse", "keras_cross_entropy")  # logits, log-probs, reconstruction, Keras's clipped CE
 KERAS_EPSILON = 1e-7  # Keras' default epsilon for Adam and RMSprop, used so the torch and Keras paths agree
 KERAS_RMSPROP_RHO = 0.9  # Keras' default RMSprop average decay (torch calls it alpha, default 0.99)
 CHECKPOINT_FORMAT = "mnist_helpers.checkpoint/1"
@@ -46,14 +47,24 @@ def inverse_time_decay(lr0: float, decay: float, step: int) -> float:
 def make_optimizer(
     name: str, params: Any, lr: float = 1e-3, decay: float = 0.0
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """Adam or RMSprop with Keras' defaults, and a per-step inverse-time-decay scheduler (step it every batch)."""
+    """Adam or RMSprop with Keras' defaults, and a per-step inverse-time-decay scheduler (step it every batch).
+
+    "keras_adam" / "keras_rmsprop" are Keras 3's update rules exactly (`keras_optim`); "adam" / "rmsprop"
+    are torch's, which place epsilon differently. The scheduler gives step t (1-based) lr/(1 + decay·(t−1)),
+    as Keras evaluates its schedule before incrementing its iteration count.
+    """
     key = name.lower() if isinstance(name, str) else name
-    if key == "adam":  # fused: one kernel for all parameters, the same update (~2% faster steps on our CNNs)
+    if key in KERAS_EXACT_OPTIMIZERS:  # the torch twin standing in for Keras: Keras's update, step for step
+        from mnist_helpers.keras_optim import KerasAdam, KerasRMSprop
+
+        optimizer = (KerasAdam if key == "keras_adam" else KerasRMSprop)(params, lr=lr)
+    elif key == "adam":  # fused: one kernel for all parameters, the same update (~2% faster steps on our CNNs)
         optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON, fused=True)
     elif key == "rmsprop":
         optimizer = torch.optim.RMSprop(params, lr=lr, alpha=KERAS_RMSPROP_RHO, eps=KERAS_EPSILON)
     else:
-        raise ValueError(f"optimizer name={name!r} is not known; use one of {', '.join(OPTIMIZERS)}.")
+        known = ", ".join(OPTIMIZERS + KERAS_EXACT_OPTIMIZERS)
+        raise ValueError(f"optimizer name={name!r} is not known; use one of {known}.")
     if not decay >= 0:
         raise ValueError(f"decay={decay!r} must be >= 0 (per optimizer step; 0 keeps the learning rate fixed).")
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, decay, step))
@@ -230,6 +241,10 @@ def _loss(out: torch.Tensor, target: torch.Tensor, loss: str, reduction: str) ->
         return F.cross_entropy(out, target, reduction=reduction)
     if loss == "nll":
         return F.nll_loss(out, target, reduction=reduction)
+    if loss == "keras_cross_entropy":  # the torch twin standing in for Keras: probabilities clipped as Keras does
+        from mnist_helpers.keras_optim import keras_cross_entropy
+
+        return keras_cross_entropy(out, target, reduction=reduction)
     return F.mse_loss(out, target.reshape(out.shape), reduction=reduction)
 
 
