@@ -291,3 +291,21 @@ def test_stratified_subset_is_deterministic_and_balanced(mnist):
 def test_stratified_subset_rejects_bad_sizes(n):
     with pytest.raises(ValueError, match="subset size n="):
         data.stratified_subset(np.arange(60000) % 10, n)
+
+
+def test_author_split_has_the_authors_sizes_and_keeps_validation_out_of_training():
+    from mnist_helpers.data import AUTHOR_TRAIN_SIZE, AUTHOR_VAL_SIZE, author_split
+
+    split = author_split(0)
+    assert (len(split.train_labels), len(split.val_labels), len(split.test_labels)) == (33600, 8400, 10000)
+    assert (AUTHOR_TRAIN_SIZE, AUTHOR_VAL_SIZE) == (33600, 8400)
+    train = {img.tobytes() for img in split.train_images}
+    assert not any(img.tobytes() in train for img in split.val_images)  # no validation image was trained on
+
+
+def test_author_split_is_redrawn_per_seed_and_repeatable():
+    from mnist_helpers.data import author_split
+
+    a, b, again = author_split(0), author_split(1), author_split(0)
+    assert np.array_equal(a.val_labels, again.val_labels) and np.array_equal(a.val_images, again.val_images)
+    assert not np.array_equal(a.val_images, b.val_images)
