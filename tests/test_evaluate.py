@@ -141,3 +141,16 @@ def test_evaluate_classifier_bundles_metrics_as_json():
 def test_probabilities_of_the_wrong_shape_name_the_parameter():
     with pytest.raises(ValueError, match="probs"):
         evaluate.log_loss(np.array([0, 1]), np.array([0.3, 0.7]))
+
+
+def test_flip_readings_gives_the_share_read_as_the_other_digit():
+    from mnist_helpers.evaluate import flip_readings
+
+    def onehot(classes):
+        probs = np.zeros((len(classes), 10))
+        probs[np.arange(len(classes)), classes] = 1.0
+        return probs
+
+    table = flip_readings({6: onehot([9, 9, 9, 6]), 9: onehot([6, 9, 0, 0])})
+    assert table.loc[6, "read as the other digit (%)"] == 75.0 and table.loc[6, "read as itself (%)"] == 25.0
+    assert table.loc[9, "read as the other digit (%)"] == 25.0 and table.loc[9, "read as another digit (%)"] == 50.0
