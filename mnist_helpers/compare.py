@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mnist_helpers.claims import Verdict, gap_verdict
 from mnist_helpers.evaluate import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
 
 if TYPE_CHECKING:
@@ -48,3 +49,30 @@ def paired_mcnemar(runs: dict[str, list[Trained]], y_test: np.ndarray, seeds: li
             }
         )
     return pd.DataFrame(rows).set_index("seed")
+
+
+def paired_gaps(runs: dict[str, list[Trained]], y_test: np.ndarray) -> pd.DataFrame:
+    """Per seed: first minus second optimizer's accuracy (points) and the share of images exactly one gets right."""
+    (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
+    if len(a_runs) != len(b_runs):
+        raise ValueError(f"runs: {len(a_runs)} {name_a} runs but {len(b_runs)} {name_b} runs; pair them seed by seed.")
+    rows = []
+    for a, b in zip(a_runs, b_runs):
+        right_a, right_b = a.predictions == y_test, b.predictions == y_test
+        rows.append(
+            {
+                f"{name_a} (%)": 100 * float(right_a.mean()),
+                f"{name_b} (%)": 100 * float(right_b.mean()),
+                "gap (points)": 100 * float(right_a.mean() - right_b.mean()),
+                "discordant share": float(np.mean(right_a != right_b)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def optimizer_gap_verdict(runs: dict[str, list[Trained]], y_test: np.ndarray, **kwargs) -> Verdict:
+    """claims.gap_verdict on the per-seed paired gaps of `runs` (first optimizer − second), scored on y_test."""
+    table = paired_gaps(runs, y_test)
+    means = (float(table.iloc[:, 0].mean()), float(table.iloc[:, 1].mean()))
+    share = float(table["discordant share"].mean())
+    return gap_verdict(table["gap (points)"].tolist(), len(y_test), means, discordant_share=share, **kwargs)
