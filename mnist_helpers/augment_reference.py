@@ -17,6 +17,7 @@ import torch
 from scipy import stats
 
 from mnist_helpers.augment import CROP_TRIES, SHAH_DEGREES, SHAH_RATIO, SHAH_SCALE, SHAH_TRANSLATE, sample_shah_params
+from mnist_helpers.claims import FactVerdict, fact_verdict
 
 PARAMS = ("angle_deg", "crop_i", "crop_j", "crop_h", "crop_w", "tx", "ty")  # fields of augment.ShahParams
 ALPHA = 0.05  # family-wise error rate over the seven tests
@@ -78,3 +79,13 @@ def compare_params(ours: pd.DataFrame, reference: pd.DataFrame, alpha: float = A
 def params_match(table: pd.DataFrame) -> bool:
     """True when no parameter's test rejects: our sampler is indistinguishable from torchvision's draws."""
     return not bool(table["rejects"].any())
+
+
+def params_verdict(table: pd.DataFrame, n: int) -> FactVerdict:
+    """C7: "reproduced" when no parameter's test rejects (`compare_params`), else "corrected" naming the rejects."""
+    rejected = [str(name) for name in table.index[table["rejects"]]]
+    found = "the same distributions" if not rejected else "different distributions of " + ", ".join(rejected)
+    evidence = (
+        f"{n:,} draws each; smallest p = {table['p value'].min():.3f}, Bonferroni level {ALPHA / len(PARAMS):.4f}"
+    )
+    return fact_verdict("torchvision's parameter distributions", found, params_match(table), evidence)

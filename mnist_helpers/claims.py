@@ -255,6 +255,35 @@ def fact_verdict(claimed: str, found: str, holds: bool, evidence: str) -> FactVe
     return FactVerdict("reproduced" if holds else "corrected", claimed, found, evidence)
 
 
+def angle_range_verdict(angles_deg: np.ndarray, claimed_deg: float, source: str) -> FactVerdict:
+    """C9: do the sampled angles span ±claimed_deg? Holds when the largest |angle| is within 2% below the claim
+    and not above it (uniform draws: the maximum of n falls short by about claimed/n)."""
+    top = float(np.max(np.abs(np.asarray(angles_deg, dtype=float))))
+    holds = 0.98 * claimed_deg <= top <= claimed_deg * (1 + 1e-6)
+    evidence = f"largest of {len(angles_deg):,} angles drawn by {source}: {top:.2f}°"
+    return fact_verdict(f"±{claimed_deg:g}°", f"±{top:.0f}°", holds, evidence)
+
+
+def overlap_verdict(overlap: int, claimed: Sequence[str]) -> str:
+    """C8, first half: "reproduced" when all claimed pairs are among ours, "partly reproduced" for some, else not."""
+    if not 0 <= overlap <= len(claimed):
+        raise ValueError(f"overlap={overlap!r} must count claimed pairs found: 0 to {len(claimed)}.")
+    if overlap == len(claimed):
+        return "reproduced"
+    return "partly reproduced" if overlap else "not reproduced"
+
+
+FLIP_CONFUSION_PCT = 10.0  # percent: a flip "confuses" 6 and 9 when at least this share reads as the other digit
+
+
+def flip_verdict(read_as_other_pct: Sequence[float], flip: str) -> FactVerdict:
+    """C8, second half: flipped 6s read as 9s and flipped 9s as 6s, each at least FLIP_CONFUSION_PCT percent."""
+    six, nine = (float(x) for x in read_as_other_pct)
+    found = f"{six:.1f}% of {flip} 6s read as 9, {nine:.1f}% of 9s as 6"
+    holds = min(six, nine) >= FLIP_CONFUSION_PCT
+    return fact_verdict("a flip confuses 6 and 9", found, holds, f"trained CNN, threshold {FLIP_CONFUSION_PCT:g}%")
+
+
 def measured_verdict(ours_pct: Sequence[float]) -> str:
     """For a figure the report does not give (C3): 'measured; the report gives no figure: 97.95 ± 0.08% (5 seeds)'."""
     values = np.asarray(ours_pct, dtype=float).ravel()

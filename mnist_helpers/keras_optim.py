@@ -125,3 +125,21 @@ def _check(*, lr: float, eps: float) -> None:
         raise ValueError(f"lr={lr!r} must be > 0 (the seed used 1e-3).")
     if not eps > 0:
         raise ValueError(f"eps={eps!r} must be > 0 (Keras' default is {KERAS_EPSILON}).")
+
+
+def legacy_decay_ignored() -> tuple[bool, str]:
+    """C11: whether Keras 3 ignores the author's `Adam(learning_rate=1e-3, decay=1e-4)`, and Keras's own words.
+
+    Returns (ignored, evidence): the warning Keras gives and the learning rate the optimizer holds.
+    """
+    import warnings
+
+    import keras
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        optimizer = keras.optimizers.Adam(learning_rate=1e-3, decay=1e-4)
+    said = [str(w.message) for w in caught if "decay" in str(w.message)]
+    lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    ignored = bool(said) and "decay" not in {k for k, v in optimizer.get_config().items() if v}
+    return ignored, f"Keras {keras.__version__}: {said[0] if said else 'no warning'}; learning rate stays {lr:g}"

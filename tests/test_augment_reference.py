@@ -27,3 +27,12 @@ def test_reference_draws_leave_torchs_global_generator_as_they_found_it():
     torch.manual_seed(7)
     reference_params(10)
     assert torch.equal(torch.rand(1), before)
+
+
+def test_params_verdict_names_the_rejected_parameters():
+    from mnist_helpers.augment_reference import params_verdict
+
+    wrong = sample_shah_params(N, 28, 28, torch.Generator().manual_seed(1), degrees=12.0)
+    table = compare_params(pd.DataFrame({k: getattr(wrong, k).numpy() for k in PARAMS}), reference_params(N, seed=2))
+    verdict = params_verdict(table, N)
+    assert verdict.verdict == "corrected" and "angle_deg" in verdict.found

@@ -166,3 +166,26 @@ def test_verdict_text_names_outcome_difference_and_interval():
 
 def test_percent_converts_fractions():
     assert percent(0.5) == [50.0] and percent([0.1, 0.2]) == [10.0, 20.0]
+
+
+def test_angle_range_verdict_corrects_a_wider_range_and_reproduces_a_matching_one():
+    from mnist_helpers.claims import angle_range_verdict
+
+    angles = np.linspace(-35.99, 35.99, 1000)
+    assert angle_range_verdict(angles, 10, "Keras").verdict == "corrected"
+    assert angle_range_verdict(angles, 36, "Keras").verdict == "reproduced"
+    assert "±36°" in angle_range_verdict(angles, 10, "Keras").text
+
+
+def test_overlap_verdict_grades_the_pairs_found():
+    from mnist_helpers.claims import overlap_verdict
+
+    claimed = ("2↔7", "4↔9", "5↔6")
+    assert [overlap_verdict(k, claimed) for k in (3, 1, 0)] == ["reproduced", "partly reproduced", "not reproduced"]
+
+
+def test_flip_verdict_needs_both_directions_above_the_threshold():
+    from mnist_helpers.claims import FLIP_CONFUSION_PCT, flip_verdict
+
+    assert flip_verdict([40.0, 30.0], "vertically flipped").verdict == "reproduced"
+    assert flip_verdict([40.0, FLIP_CONFUSION_PCT / 2], "vertically flipped").verdict == "corrected"

@@ -134,3 +134,10 @@ def test_keras_exact_optimizer_state_survives_a_state_dict_round_trip():
     other, _ = make_optimizer("keras_adam", [w])
     other.load_state_dict(opt.state_dict())
     assert other.state[w]["step"] == 1 and torch.equal(other.state[w]["m"], opt.state[w]["m"])
+
+
+def test_keras3_ignores_the_authors_legacy_decay_argument():
+    from mnist_helpers.keras_optim import legacy_decay_ignored
+
+    ignored, evidence = legacy_decay_ignored()
+    assert ignored and "no longer supported" in evidence and "0.001" in evidence
