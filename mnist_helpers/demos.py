@@ -41,7 +41,9 @@ def draws(x: torch.Tensor, transform: Transform, n_draws: int, seed: int = 0) ->
 
 
 def sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:
-    """Rotation angles (degrees) Keras' RandomRotation would draw for each named factor."""
+    """Rotation angles (degrees) from our sampler (`augment.sample_dutta_angles`), for each named factor.
+
+    Our sampler's distribution, not Keras's draws: C9's evidence uses `keras_sampled_angles`."""
     gen = torch.Generator().manual_seed(seed)
     return {name: aug.sample_dutta_angles(n, gen, factor).numpy() for name, factor in factors.items()}
 

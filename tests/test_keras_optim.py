@@ -133,7 +133,8 @@ def test_keras_exact_optimizer_state_survives_a_state_dict_round_trip():
     opt.step()
     other, _ = make_optimizer("keras_adam", [w])
     other.load_state_dict(opt.state_dict())
-    assert other.state[w]["step"] == 1 and torch.equal(other.state[w]["m"], opt.state[w]["m"])
+    assert other.param_groups[0]["keras_step"] == 1
+    assert torch.equal(other.state[w]["exp_avg"], opt.state[w]["exp_avg"])
 
 
 def test_keras3_ignores_the_authors_legacy_decay_argument():
@@ -141,3 +142,20 @@ def test_keras3_ignores_the_authors_legacy_decay_argument():
 
     ignored, evidence = legacy_decay_ignored()
     assert ignored and "no longer supported" in evidence and "0.001" in evidence
+
+
+def test_fit_trains_the_twin_with_keras_optimizer_and_loss_and_resumes(tmp_path):
+    from mnist_helpers.train import fit
+
+    ds = load_mnist()
+    x, y = to_tensor(ds.train_images[:256], normalize=False), torch.from_numpy(ds.train_labels[:256].astype(np.int64))
+    kwargs = dict(epochs=2, batch_size=32, optimizer="keras_adam", loss="keras_cross_entropy", decay=1e-4)
+    torch.manual_seed(0)
+    straight = fit(DuttaCNNTorch(), x, y, x, y, progress="none", **kwargs)
+    torch.manual_seed(0)
+    first = DuttaCNNTorch()
+    fit(first, x, y, x, y, progress="none", checkpoint=tmp_path / "c.pt", **{**kwargs, "epochs": 1})
+    torch.manual_seed(0)
+    resumed = fit(DuttaCNNTorch(), x, y, x, y, progress="none", checkpoint=tmp_path / "c.pt", **kwargs)
+    assert straight.rows[1]["train_loss"] < straight.rows[0]["train_loss"]
+    assert resumed.rows[1]["test_loss"] == pytest.approx(straight.rows[1]["test_loss"], rel=1e-6)
