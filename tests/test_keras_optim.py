@@ -39,7 +39,7 @@ def _keras_and_twin():
     return model, twin
 
 
-def _train_both(batches, keras_name: str, torch_name: str, loss_fn=keras_cross_entropy):
+def _train_both(batches, keras_name: str, torch_name: str, loss_fn=keras_cross_entropy, schedule_first=False):
     model, twin = _keras_and_twin()
     model.compile(optimizer=keras_optimizer(keras_name, lr=1e-3, decay=DECAY), loss=LOSS, jit_compile=False)
     opt, scheduler = make_optimizer(torch_name, twin.parameters(), lr=1e-3, decay=DECAY)
@@ -49,8 +49,11 @@ def _train_both(batches, keras_name: str, torch_name: str, loss_fn=keras_cross_e
         loss = loss_fn(twin(to_tensor(images, normalize=False)), torch.from_numpy(labels))
         opt.zero_grad()
         loss.backward()
+        if schedule_first:  # the schedule evaluated after the step count's increment: one step ahead of Keras
+            scheduler.step()
         opt.step()
-        scheduler.step()
+        if not schedule_first:
+            scheduler.step()
     expected = copy_keras_to_torch(model, DuttaCNNTorch(rotation_factor=0.0, dropout=0.0)).state_dict()
     # BatchNorm's running variance is left out: Keras updates it with the biased batch variance, torch with the
     # unbiased one (a factor n/(n-1), n >= 2,048 values per channel here); see the test below.
@@ -69,6 +72,10 @@ def test_twin_with_keras_exact_optimizer_matches_keras_weights_after_decayed_ste
 @pytest.mark.parametrize("name", ["adam", "rmsprop"])
 def test_torch_own_optimizer_does_not_match_keras(batches, name):
     assert _train_both(batches, name, name) > 10 * TOLERANCE
+
+
+def test_a_schedule_one_step_ahead_of_keras_is_detected(batches):
+    assert _train_both(batches, "adam", "keras_adam", schedule_first=True) > 2 * TOLERANCE
 
 
 def test_torch_cross_entropy_does_not_match_keras_after_rmsprops_first_step(batches):
