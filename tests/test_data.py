@@ -309,3 +309,11 @@ def test_author_split_is_redrawn_per_seed_and_repeatable():
     a, b, again = author_split(0), author_split(1), author_split(0)
     assert np.array_equal(a.val_labels, again.val_labels) and np.array_equal(a.val_images, again.val_images)
     assert not np.array_equal(a.val_images, b.val_images)
+
+
+def test_author_split_can_put_validation_in_the_test_slots():
+    from mnist_helpers.data import author_split
+
+    split = author_split(0)
+    view = split.with_validation_as_test()
+    assert view.test_labels is split.val_labels and len(view.train_labels) == 33600
