@@ -22,18 +22,6 @@ SHAH_ACCURACY = 98.93  # C5, test accuracy after 10 epochs
 SHAH_EVAL_SIZE = TEST_SIZE  # Shah evaluated on MNIST's official 10,000 test images
 SHAH_CONFUSED = ("2↔7", "4↔9", "5↔6")  # C8, as unordered pairs
 
-# LeCun et al. (1998), Fig. 9 / the MNIST page: 2-layer networks (one hidden layer), test error rates (%).
-LECUN_TWO_LAYER = pd.DataFrame(
-    [
-        ("2-layer NN, 300 hidden units, mean square error", 4.7),
-        ("2-layer NN, 300 HU, MSE, [distortions]", 3.6),
-        ("2-layer NN, 300 HU, [deskewing]", 1.6),
-        ("2-layer NN, 1000 hidden units", 4.5),
-        ("2-layer NN, 1000 HU, [distortions]", 3.8),
-    ],
-    columns=["classifier (LeCun et al. 1998)", "test error (%)"],
-)
-
 DELTA_PP = 0.2  # percentage points: the resolution we claim; |ours − seed| inside ±DELTA_PP counts as "consistent"
 CONFIDENCE = 0.95  # coverage of every interval behind a verdict
 OUTCOMES = ("consistent", "higher", "lower", "inconclusive")

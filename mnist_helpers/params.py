@@ -121,7 +121,17 @@ RULES: dict[str, Callable[[str, Any], None]] = {
 }
 
 
-def validate(**params: Any) -> dict[str, Any]:
+class Params(dict):
+    """Validated parameters: a dict (for provenance records) whose values also read as attributes (`p.epochs`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no parameter {name!r}; this chapter has {', '.join(self)}") from None
+
+
+def validate(**params: Any) -> Params:
     """Check every parameter against its rule; return them (optimizer names lower-cased).
 
     Raises ParameterError naming the first parameter at fault and its allowed values.
@@ -137,4 +147,4 @@ def validate(**params: Any) -> dict[str, Any]:
         elif name == "optimizers":
             value = [v.lower() for v in value]
         out[name] = value
-    return out
+    return Params(out)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.atomic import read_json, write_json
+from mnist_helpers.threads import available_cores
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +57,23 @@ def git_commit() -> str:
         return "unknown"
 
 
+def uncommitted_changes(folder: str | os.PathLike = PACKAGE_DIR) -> list[str] | None:
+    """Tracked files with uncommitted changes in the git tree holding `folder` ([] when clean), None outside git."""
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+
+
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages the results depend on."""
     out = {"python": platform.python_version()}
@@ -86,7 +104,7 @@ def hardware() -> dict[str, Any]:
         "cpu": cpu,
         "machine": platform.machine(),
         "os": platform.platform(terse=True),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "usable_cores": available_cores(),
         "torch_threads": torch.get_num_threads(),
         "memory_gib": mem_gib,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
@@ -127,6 +145,7 @@ class Run:
             "wall_time_s": round(time.perf_counter() - self.started, 1),
             "code_version": code_version(),
             "git_commit": git_commit(),
+            "allow_dirty": os.environ.get("MNIST_ALLOW_DIRTY") == "1",  # set by `mnist-reproduce --allow-dirty`
             "packages": package_versions(),
             "hardware": hardware(),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -141,8 +160,15 @@ def load_metrics(artifacts_dir: str | os.PathLike, profile: str) -> dict[str, di
     return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}
 
 
+def code_status(recorded: str, current: str | None = None) -> str:
+    """'current' when a result's recorded code version is this code's, else 'differs (now <version>)'."""
+    current = current or code_version()
+    return "current" if recorded == current else f"differs (now {current})"
+
+
 def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per chapter: wall time, when it finished, and the commit and code version that ran it."""
+    """One row per chapter: wall time, when it finished, the commit and code version that ran it, and whether
+    that code is the current code. A commit published with --allow-dirty says so."""
     import pandas as pd
 
     rows = [
@@ -150,8 +176,9 @@ def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
             "chapter": ch,
             "wall time (s)": m["wall_time_s"],
             "finished (UTC)": m["finished"],
-            "git commit": m["git_commit"],
+            "git commit": m["git_commit"] + (" (--allow-dirty)" if m.get("allow_dirty") else ""),
             "code version": m["code_version"],
+            "code now": code_status(m["code_version"]),
             "torch threads": m["hardware"]["torch_threads"],
         }
         for ch, m in metrics.items()

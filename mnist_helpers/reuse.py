@@ -34,6 +34,14 @@ class Trained:
         return self.outputs.argmax(axis=1)
 
 
+def validation_split(n: int, val_size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train indices, validation indices): a seeded random `val_size` of range(n) held out, both sorted."""
+    if not 0 < val_size < n:
+        raise ValueError(f"val_size={val_size} must be between 1 and {n - 1} (the training images available).")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return order[val_size:].sort().values, order[:val_size].sort().values
+
+
 def _reusable(path: Path, key: dict[str, Any]) -> bool:
     """True when a saved artifact was made with exactly `key` (parameters and code version)."""
     meta_path = path.with_suffix(".json")
@@ -91,12 +99,20 @@ def train_classifier(
     seed: int = 0,
     reuse: bool = True,
     model_kwargs: dict[str, Any] | None = None,
+    decay_mode: str = "inverse_time",  # "inverse_time": Keras per-step lr decay | "l2": torch weight_decay
+    normalize: bool | None = None,  # None: the model's own input scaling; True: Shah's mean/std; False: pixels/255
+    augment_mode: str = "faithful",  # Shah's pipeline: "faithful" (PIL pixel for pixel) | "single_warp"
+    variant: str = "",  # a name for these settings, appended to the saved files' tag (ablations: "l2-raw")
 ) -> Trained:
-    """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings."""
+    """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings.
+
+    Runs that differ from the defaults (an ablation) need their own `variant`, or they overwrite each other's files.
+    """
     if name not in models.CLASSIFIERS:
         raise ValueError(f"classifier name={name!r} is not known; use one of {', '.join(models.CLASSIFIERS)}.")
     build = models.MODELS[name]
-    loss, normalized = build.loss, build.normalized_input
+    loss = build.loss
+    normalized = build.normalized_input if normalize is None else bool(normalize)
     key = {
         "name": name,
         "epochs": epochs,
@@ -109,6 +125,10 @@ def train_classifier(
         "n_train": len(split.train_labels),
         "n_test": len(split.test_labels),
         "model_kwargs": model_kwargs or {},
+        "decay_mode": decay_mode,
+        "normalized": normalized,
+        "augment_mode": augment_mode if augment else None,
+        "variant": variant,
         "code_version": code_version(),
     }
     seed_everything(seed)
@@ -118,7 +138,7 @@ def train_classifier(
         torch.from_numpy(split.train_labels.astype(np.int64)),
         torch.from_numpy(split.test_labels.astype(np.int64)),
     )
-    tag = f"{name}-{optimizer}-seed{seed}"
+    tag = f"{name}-{optimizer}-seed{seed}" + (f"-{variant}" if variant else "")
     return _train_torch(
         tag,
         model,
@@ -135,8 +155,9 @@ def train_classifier(
         optimizer=optimizer,
         lr=lr,
         decay=decay,
+        decay_mode=decay_mode,
         loss=loss,
-        augment=aug.shah_augmentation(normalized) if augment else None,
+        augment=aug.shah_augmentation(normalized, mode=augment_mode) if augment else None,
         seed=seed,
     )
 
@@ -152,8 +173,16 @@ def train_autoencoder(
     lr: float = 1e-3,
     seed: int = 0,
     reuse: bool = True,
+    max_epochs: int | None = None,  # with patience: train up to this many epochs instead of `epochs`
+    patience: int | None = None,  # stop once validation MSE has not improved for this many epochs
+    val_size: int = 5000,  # images held out of the training images for validation (patience only)
 ) -> Trained:
-    """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it."""
+    """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it.
+
+    With `patience`, the last `val_size` training images (a seeded random choice) are held out, training runs up
+    to `max_epochs` until their MSE stops improving, and the best epoch's weights are kept; the history records
+    val_loss per epoch and meta "best_epoch"/"stopped_epoch". The test set is never looked at to stop.
+    """
     if kind not in models.AUTOENCODERS:
         raise ValueError(f"autoencoder kind={kind!r} is not known; use one of {', '.join(models.AUTOENCODERS)}.")
     key = {
@@ -165,13 +194,21 @@ def train_autoencoder(
         "seed": seed,
         "n_train": len(split.train_labels),
         "n_test": len(split.test_labels),
+        "max_epochs": max_epochs,
+        "patience": patience,
+        "val_size": val_size if patience else 0,
         "code_version": code_version(),
     }
     seed_everything(seed)
     model = models.MODELS[kind](code_size)
     x_train, x_test = to_tensor(split.train_images, False), to_tensor(split.test_images, False)
+    stopping: dict[str, Any] = {}
+    if patience is not None:
+        train_idx, val_idx = validation_split(len(x_train), val_size, seed)
+        x_train, stopping = x_train[train_idx], {"val_x": x_train[val_idx], "patience": patience}
+        epochs = max_epochs or epochs
     return _train_torch(
-        f"{kind}-{code_size}-seed{seed}",
+        f"{kind}-{code_size}-seed{seed}" + ("-converged" if patience is not None else ""),
         model,
         run,
         reuse,
@@ -186,6 +223,7 @@ def train_autoencoder(
         lr=lr,
         loss="mse",
         seed=seed,
+        **stopping,
     )
 
 
@@ -309,6 +347,8 @@ def saved_classifier(name: str, split: MNIST, run: Run) -> Trained | None:
         if not weights.with_suffix(".json").exists():
             continue
         key = read_json(weights.with_suffix(".json")).get("key", {})
+        if key.get("variant"):  # an ablation's model, not the chapter's
+            continue
         if key.get("code_version") != code_version() or key.get("n_test") != len(split.test_labels):
             print(f"{weights.name}: made by other code or on another test set; not reused.", flush=True)
             continue

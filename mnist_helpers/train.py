@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -29,6 +30,7 @@ KERAS_EPSILON = 1e-7  # Keras' default epsilon for Adam and RMSprop, used so the
 KERAS_RMSPROP_RHO = 0.9  # Keras' default RMSprop average decay (torch calls it alpha, default 0.99)
 CHECKPOINT_FORMAT = "mnist_helpers.checkpoint/1"
 WEIGHTS_FORMAT = "mnist_helpers.weights/1"
+DECAY_MODES = ("inverse_time", "l2")  # what `decay` means: Keras's per-step lr decay | torch's weight_decay
 NOT_RESUME_KEYS = ("epochs", "torch")  # run parameters that may change between a run and its resumption
 
 
@@ -45,29 +47,39 @@ def inverse_time_decay(lr0: float, decay: float, step: int) -> float:
 
 
 def make_optimizer(
-    name: str, params: Any, lr: float = 1e-3, decay: float = 0.0
+    name: str, params: Any, lr: float = 1e-3, decay: float = 0.0, decay_mode: str = "inverse_time"
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """Adam or RMSprop with Keras' defaults, and a per-step inverse-time-decay scheduler (step it every batch).
+    """Adam or RMSprop with Keras' defaults, and a per-step scheduler (step it every batch).
 
+    decay_mode="inverse_time": `decay` is legacy Keras's per-step learning-rate decay (C11);
+    decay_mode="l2": `decay` is torch's `weight_decay` (an L2 term in the gradient) and the rate stays fixed.
     "keras_adam" / "keras_rmsprop" are Keras 3's update rules exactly (`keras_optim`); "adam" / "rmsprop"
     are torch's, which place epsilon differently. The scheduler gives step t (1-based) lr/(1 + decay·(t−1)),
     as Keras evaluates its schedule before incrementing its iteration count.
     """
+    if decay_mode not in DECAY_MODES:
+        raise ValueError(f"decay_mode={decay_mode!r} is not known; use one of {', '.join(DECAY_MODES)}.")
+    if not decay >= 0:
+        raise ValueError(f"decay={decay!r} must be >= 0 (per optimizer step; 0 keeps the learning rate fixed).")
+    l2 = decay if decay_mode == "l2" else 0.0
     key = name.lower() if isinstance(name, str) else name
     if key in KERAS_EXACT_OPTIMIZERS:  # the torch twin standing in for Keras: Keras's update, step for step
         from mnist_helpers.keras_optim import KerasAdam, KerasRMSprop
 
+        if l2:
+            raise ValueError(
+                f"optimizer {name!r} follows Keras, which has no L2 weight decay: use decay_mode='inverse_time'."
+            )
         optimizer = (KerasAdam if key == "keras_adam" else KerasRMSprop)(params, lr=lr)
     elif key == "adam":  # fused: one kernel for all parameters, the same update (~2% faster steps on our CNNs)
-        optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON, fused=True)
+        optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON, weight_decay=l2, fused=True)
     elif key == "rmsprop":
-        optimizer = torch.optim.RMSprop(params, lr=lr, alpha=KERAS_RMSPROP_RHO, eps=KERAS_EPSILON)
+        optimizer = torch.optim.RMSprop(params, lr=lr, alpha=KERAS_RMSPROP_RHO, eps=KERAS_EPSILON, weight_decay=l2)
     else:
         known = ", ".join(OPTIMIZERS + KERAS_EXACT_OPTIMIZERS)
         raise ValueError(f"optimizer name={name!r} is not known; use one of {known}.")
-    if not decay >= 0:
-        raise ValueError(f"decay={decay!r} must be >= 0 (per optimizer step; 0 keeps the learning rate fixed).")
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, decay, step))
+    per_step = decay if decay_mode == "inverse_time" else 0.0
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, per_step, step))
     return optimizer, scheduler
 
 
@@ -91,6 +103,10 @@ def fit(
     eval_batch_size: int = 1000,  # images per evaluation batch
     channels_last: bool | None = None,  # None: on for models with Conv2d layers and 4-D inputs
     limit_batches: int | None = None,  # cap on training batches per epoch (smoke tests, benchmarks)
+    decay_mode: str = "inverse_time",  # what `decay` means: "inverse_time" (Keras, per step) | "l2" (weight_decay)
+    val_x: torch.Tensor | None = None,  # a validation split carved from the training images, scored every epoch
+    val_y: torch.Tensor | None = None,
+    patience: int | None = None,  # stop after this many epochs without a lower val_loss; best weights restored
 ) -> History:
     """Train `model` in place and return its per-epoch History; the model is left in eval mode.
 
@@ -100,6 +116,9 @@ def fit(
     input; its accuracies are None. With `checkpoint`, the full training state is written atomically
     after every epoch, and a run started with the same parameters resumes after the last saved epoch,
     ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed).
+    With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has not
+    improved for `patience` epochs, the weights of the best epoch are restored, and meta records "best_epoch"
+    and "stopped_epoch" (the last epoch trained).
     """
     check_positive(epochs=epochs, batch_size=batch_size, eval_batch_size=eval_batch_size)
     if limit_batches is not None:
@@ -109,7 +128,12 @@ def fit(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer.")
     mode = resolve_progress(progress)
-    opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay)  # checks name and decay
+    if patience is not None:
+        check_positive(patience=patience)
+        if val_x is None:
+            raise ValueError("patience needs val_x: carve a validation split from the training images (never test).")
+    opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay, decay_mode=decay_mode)
+    val_x, val_y = (None, None) if val_x is None else _as_data(val_x, val_y, "validation", loss)
     train_x, train_y = _as_data(train_x, train_y, "train", loss)
     test_x, test_y = (None, None) if test_x is None else _as_data(test_x, test_y, "test", loss)
     if channels_last is None:
@@ -126,6 +150,9 @@ def fit(
             "optimizer": optimizer.lower(),
             "lr": lr,
             "decay": decay,
+            "decay_mode": decay_mode,
+            "n_val": 0 if val_x is None else len(val_x),
+            "patience": patience,
             "loss": loss,
             "augment": _describe(augment),
             "seed": int(seed),
@@ -140,7 +167,10 @@ def fit(
     first = 1
     if checkpoint is not None and Path(checkpoint).exists():
         first = _resume(checkpoint, model, opt, scheduler, history, epochs)
+    best = _best_so_far(history, checkpoint if first > 1 else None)
     for epoch in range(first, epochs + 1):
+        if patience is not None and best["epoch"] is not None and epoch - 1 - best["epoch"] >= patience:
+            break
         started = time.perf_counter()
         bar = epoch_bar(epoch, epochs, n_batches, mode)
         train_loss, train_acc = _train_epoch(
@@ -161,6 +191,11 @@ def fit(
         test_loss, test_acc = (
             (None, None) if test_x is None else _evaluate(model, test_x, test_y, loss, eval_batch_size, channels_last)
         )
+        val_loss, val_acc = (
+            (None, None) if val_x is None else _evaluate(model, val_x, val_y, loss, eval_batch_size, channels_last)
+        )
+        if val_loss is not None and (best["loss"] is None or val_loss < best["loss"]):
+            best = {"loss": val_loss, "epoch": epoch, "model": copy.deepcopy(model.state_dict())}
         history.append(
             epoch=epoch,
             train_loss=train_loss,
@@ -169,6 +204,8 @@ def fit(
             test_acc=test_acc,
             lr=scheduler.get_last_lr()[0],
             seconds=time.perf_counter() - started,
+            val_loss=val_loss,
+            val_acc=val_acc,
         )
         report_epoch(history.rows[-1], epochs, mode, bar)
         if checkpoint is not None:
@@ -182,8 +219,12 @@ def fit(
                     "scheduler": scheduler.state_dict(),
                     "history": history.rows,
                     "meta": history.meta,
+                    "best_model": best["model"],
                 },
             )
+    if patience is not None and best["model"] is not None:
+        model.load_state_dict(best["model"])
+        history.meta.update(best_epoch=best["epoch"], stopped_epoch=history.rows[-1]["epoch"])
     model.to(memory_format=torch.contiguous_format)  # so predictions match a model reloaded from its weights
     model.eval()
     return history
@@ -325,6 +366,19 @@ def _resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any,
     if state["epoch"] < epochs:
         print(f"checkpoint {path}: resuming at epoch {state['epoch'] + 1}/{epochs}.", flush=True)
     return state["epoch"] + 1
+
+
+def _best_so_far(history: History, checkpoint: str | os.PathLike | None) -> dict[str, Any]:
+    """The lowest val_loss among resumed rows, its epoch and weights (from the checkpoint); all None when fresh."""
+    scored = [r for r in history.rows if r.get("val_loss") is not None]
+    if not scored or checkpoint is None:
+        return {"loss": None, "epoch": None, "model": None}
+    row = min(scored, key=lambda r: r["val_loss"])
+    return {
+        "loss": row["val_loss"],
+        "epoch": row["epoch"],
+        "model": _load(checkpoint, CHECKPOINT_FORMAT).get("best_model"),
+    }
 
 
 def _save(path: str | os.PathLike, state: dict[str, Any]) -> None:

@@ -1,11 +1,50 @@
-"""Paired gaps between two optimizers' runs, seed by seed, and the verdict they feed."""
+"""Comparing groups of runs (chapter 5): summaries, seed-by-seed McNemar tests, paired gaps and their verdict."""
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from mnist_helpers.compare import optimizer_gap_verdict, paired_gaps
+from mnist_helpers import compare
+from mnist_helpers.reuse import Trained
+
+Y = np.array([0, 1, 2, 3] * 25)  # 100 labels
+
+
+def trained(wrong: list[int]) -> Trained:
+    """A fake trained classifier whose probabilities are one-hot on the label except at `wrong` indices."""
+    pred = Y.copy()
+    pred[wrong] = (pred[wrong] + 1) % 4
+    probs = np.full((len(Y), 4), 0.01)
+    probs[np.arange(len(Y)), pred] = 0.97
+    return Trained("fake", None, None, probs, reused=False)
+
+
+def test_summary_gives_mean_sd_and_every_seed_per_group():
+    runs = {"adam": [trained([0]), trained([0, 1, 2])], "rmsprop": [trained(list(range(10)))]}
+    table = compare.optimizer_summary(runs, Y)
+    assert table.loc["adam", "runs"] == 2
+    assert table.loc["adam", "test accuracy (%)"] == "98.00 ± 1.41"  # 99 and 97
+    assert table.loc["adam", "per seed (%)"] == "99.00, 97.00"
+    assert table.loc["rmsprop", "test accuracy (%)"] == "90.00"  # one run: no spread to show
+
+
+def test_mcnemar_counts_the_discordant_images_seed_by_seed():
+    a_wrong, b_wrong = [0, 1], list(range(2, 32))  # 2 only-A errors, 30 only-B errors
+    runs = {"adam": [trained(a_wrong)], "rmsprop": [trained(b_wrong)]}
+    table = compare.paired_mcnemar(runs, Y, seeds=[7])
+    row = table.loc[7]
+    assert (row["b (only B wrong)"], row["c (only A wrong)"]) == (30, 2)
+    assert row["significant"] and row["better"] == "adam"
+    # exact two-sided binomial test on the 32 discordant images: 2 * P(X <= 2), X ~ Bin(32, 1/2)
+    assert row["p value"] == pytest.approx(2 * sum(math.comb(32, k) for k in range(3)) / 2**32)
+
+
+def test_mcnemar_finds_no_difference_between_identical_models():
+    runs = {"adam": [trained([0, 5])], "rmsprop": [trained([0, 5])]}
+    row = compare.paired_mcnemar(runs, Y, seeds=[0]).loc[0]
+    assert not row["significant"]
 
 
 def _run(right: np.ndarray) -> SimpleNamespace:
@@ -17,7 +56,7 @@ def test_paired_gaps_counts_points_and_discordant_images():
     y = np.zeros(100, dtype=int)
     a = np.arange(100) < 99  # 99% right
     b = np.arange(100) < 97  # 97% right, wrong on two images a gets right
-    table = paired_gaps({"adam": [_run(a)], "rmsprop": [_run(b)]}, y)
+    table = compare.paired_gaps({"adam": [_run(a)], "rmsprop": [_run(b)]}, y)
     assert table.loc[0, "gap (points)"] == pytest.approx(2.0) and table.loc[0, "discordant share"] == pytest.approx(
         0.02
     )
@@ -31,11 +70,11 @@ def test_optimizer_gap_verdict_compares_with_the_seeds_gap():
         right = rng.random(10000) < 0.99
         runs["adam"].append(_run(right))
         runs["rmsprop"].append(_run(right))  # identical models: gap 0
-    v = optimizer_gap_verdict(runs, y)
+    v = compare.optimizer_gap_verdict(runs, y)
     assert v.ours_mean == 0.0 and v.seed == pytest.approx(0.44) and v.verdict == "lower"
 
 
 def test_unpaired_runs_are_rejected():
     y = np.zeros(4, dtype=int)
     with pytest.raises(ValueError, match="seed by seed"):
-        paired_gaps({"adam": [_run(y == 0)], "rmsprop": []}, y)
+        compare.paired_gaps({"adam": [_run(y == 0)], "rmsprop": []}, y)

@@ -130,7 +130,7 @@ def test_keras_rmsprop_first_step_divides_by_root_of_v_plus_epsilon():
     w.grad = torch.tensor([1e-3])
     opt.step()
     expected = -0.1 * 1e-3 / np.sqrt(0.1 * 1e-6 + 1e-7)
-    assert float(w) == pytest.approx(expected, rel=1e-6)
+    assert float(w.detach()) == pytest.approx(expected, rel=1e-6)
 
 
 def test_keras_exact_optimizer_state_survives_a_state_dict_round_trip():
@@ -166,3 +166,8 @@ def test_fit_trains_the_twin_with_keras_optimizer_and_loss_and_resumes(tmp_path)
     resumed = fit(DuttaCNNTorch(), x, y, x, y, progress="none", checkpoint=tmp_path / "c.pt", **kwargs)
     assert straight.rows[1]["train_loss"] < straight.rows[0]["train_loss"]
     assert resumed.rows[1]["test_loss"] == pytest.approx(straight.rows[1]["test_loss"], rel=1e-6)
+
+
+def test_keras_exact_optimizers_refuse_l2_weight_decay():
+    with pytest.raises(ValueError, match="no L2 weight decay"):
+        make_optimizer("keras_adam", [torch.nn.Parameter(torch.zeros(1))], decay=1e-4, decay_mode="l2")

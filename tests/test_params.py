@@ -39,9 +39,7 @@ def test_unknown_parameter_is_rejected_with_the_known_ones():
 
 
 def test_good_values_pass_and_names_are_normalised():
-    out = validate(
-        epochs=3, optimizer="Adam", optimizers=["RMSProp"], lr=1e-3, decay=0, code_sizes=[8, 784]
-    )
+    out = validate(epochs=3, optimizer="Adam", optimizers=["RMSProp"], lr=1e-3, decay=0, code_sizes=[8, 784])
     assert out["optimizer"] == "adam" and out["optimizers"] == ["rmsprop"]
 
 

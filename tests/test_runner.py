@@ -1,6 +1,7 @@
 """The profile runner: profiles validate, bad profiles fail early, runs resume, failures stop with the cell shown."""
 
 import ast
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -119,3 +120,87 @@ def test_stored_outputs_in_the_source_notebook_do_not_make_results_stale(tmp_pat
     source.cells[1].outputs = [nbformat.v4.new_output("stream", text="6\n")]
     nbformat.write(source, nbs / "01_tiny.ipynb")
     assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs) == {}
+
+
+def test_only_prefix_that_matches_no_notebook_fails_naming_it_and_the_folder(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    with pytest.raises(ParameterError, match=rf"--only 99: no notebook in {nbs} starts with '99'.*01_tiny"):
+        runner.run(profile_file(tmp_path, 3), only=["99"], out_dir=tmp_path / "book", notebooks_dir=nbs)
+    assert not (tmp_path / "book").exists()
+
+
+def test_entry_point_exits_nonzero_when_no_notebook_matches(tmp_path, capsys):
+    assert runner.main(["--profile", "quick", "--only", "99", "--notebooks", str(NOTEBOOKS)]) == 1
+    assert "--only 99: no notebook in" in capsys.readouterr().err
+
+
+def test_missing_notebooks_folder_fails_naming_it_and_how_to_point_at_a_checkout(tmp_path, capsys):
+    assert runner.main(["--profile", "quick", "--notebooks", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert f"no chapter notebooks (NN_*.ipynb) in {tmp_path / 'nowhere'}, which does not exist" in err
+    assert "--notebooks DIR" in err and runner.NOTEBOOKS_ENV in err
+
+
+def test_notebooks_env_variable_points_the_runner_at_a_checkout(tmp_path, monkeypatch, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    monkeypatch.setenv(runner.NOTEBOOKS_ENV, str(nbs))
+    assert list(runner.run(profile_file(tmp_path, 3))) == ["01_tiny"]
+    assert (tmp_path / "book" / "01_tiny.ipynb").is_file()  # book/ beside the notebooks, not beside the package
+
+
+def test_runner_streams_each_printed_line_to_the_terminal_with_the_chapter_name(tmp_path, capsys, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)
+    assert "  01_tiny | 6\n" in capsys.readouterr().out
+
+
+def git_tree(folder: Path) -> Path:
+    git = lambda *a: subprocess.run(["git", *a], cwd=folder, check=True, capture_output=True)
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "start")
+    tiny_notebooks(folder / "notebooks")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "notebooks")
+    return folder / "notebooks"
+
+
+def test_publishing_into_book_from_a_dirty_tree_is_refused_naming_the_changed_file(tmp_path, allow_x):
+    nbs = git_tree(tmp_path)
+    (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
+    with pytest.raises(RuntimeError, match=r"refusing to publish into .*book.*notebooks/01_tiny.ipynb.*--allow-dirty"):
+        runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)
+    assert not (tmp_path / "book").exists()
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, out_dir=tmp_path / "elsewhere"))
+
+
+def test_allow_dirty_publishes_records_the_override_and_a_clean_run_replaces_it(tmp_path, allow_x, monkeypatch):
+    nbs = git_tree(tmp_path)
+    (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
+    monkeypatch.delenv(runner.DIRTY_ENV, raising=False)
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, allow_dirty=True)) == ["01_tiny"]
+    made = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[runner.META_KEY]
+    assert made["allow_dirty"] is True
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "edit"], cwd=tmp_path, check=True
+    )
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)) == ["01_tiny"]  # now from a commit
+    assert (
+        "allow_dirty" not in nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[runner.META_KEY]
+    )
+
+
+def test_runs_table_marks_chapters_whose_code_version_differs_from_the_current_code():
+    from mnist_helpers.provenance import code_version, runs_table
+
+    record = lambda version, **extra: {
+        "wall_time_s": 1.0,
+        "finished": "2026-11-25T00:00:00Z",
+        "git_commit": "abc",
+        "code_version": version,
+        "hardware": {"torch_threads": 1},
+        **extra,
+    }
+    table = runs_table({"01_a": record(code_version()), "02_b": record("000000000000", allow_dirty=True)})
+    assert table.loc["01_a", "code now"] == "current"
+    assert table.loc["02_b", "code now"] == f"differs (now {code_version()})"
+    assert table.loc["02_b", "git commit"] == "abc (--allow-dirty)"
