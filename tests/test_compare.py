@@ -78,3 +78,11 @@ def test_unpaired_runs_are_rejected():
     y = np.zeros(4, dtype=int)
     with pytest.raises(ValueError, match="seed by seed"):
         compare.paired_gaps({"adam": [_run(y == 0)], "rmsprop": []}, y)
+
+
+def test_paired_gaps_take_one_label_array_per_seed():
+    y0, y1 = np.zeros(4, dtype=int), np.ones(4, dtype=int)
+    zeros = _run(np.ones(4, dtype=bool))  # predicts 0 everywhere
+    runs = {"adam": [zeros, zeros], "rmsprop": [zeros, zeros]}
+    table = compare.paired_gaps(runs, [y0, y1])
+    assert table["adam (%)"].tolist() == [100.0, 0.0]  # seed 1's labels are all 1, its predictions all 0
