@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from mnist_helpers.claims import Verdict, gap_verdict
 from mnist_helpers.evaluate import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
 
 if TYPE_CHECKING:
@@ -48,3 +50,46 @@ def paired_mcnemar(runs: dict[str, list[Trained]], y_test: np.ndarray, seeds: li
             }
         )
     return pd.DataFrame(rows).set_index("seed")
+
+
+def _labels_per_seed(y_test: np.ndarray | Sequence[np.ndarray], n: int) -> list[np.ndarray]:
+    """One label array per seed: the same for all (shared test set) or one each (per-seed splits)."""
+    if isinstance(y_test, np.ndarray) and y_test.ndim == 1:
+        return [y_test] * n
+    if len(y_test) != n:
+        raise ValueError(f"y_test holds {len(y_test)} label arrays for {n} seeds; pass one per seed or one shared.")
+    return [np.asarray(y) for y in y_test]
+
+
+def paired_gaps(runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray]) -> pd.DataFrame:
+    """Per seed: first minus second optimizer's accuracy (points) and the share of images exactly one gets right.
+
+    `y_test` is the labels both runs of a seed were scored on: one array for all seeds, or one per seed
+    (the author's protocol draws a validation split per seed)."""
+    (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
+    if len(a_runs) != len(b_runs):
+        raise ValueError(f"runs: {len(a_runs)} {name_a} runs but {len(b_runs)} {name_b} runs; pair them seed by seed.")
+    rows = []
+    for a, b, y in zip(a_runs, b_runs, _labels_per_seed(y_test, len(a_runs))):
+        right_a, right_b = a.predictions == y, b.predictions == y
+        rows.append(
+            {
+                f"{name_a} (%)": 100 * float(right_a.mean()),
+                f"{name_b} (%)": 100 * float(right_b.mean()),
+                "gap (points)": 100 * float(right_a.mean() - right_b.mean()),
+                "discordant share": float(np.mean(right_a != right_b)),
+                "images": len(y),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def optimizer_gap_verdict(
+    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], **kwargs
+) -> Verdict:
+    """claims.gap_verdict on the per-seed paired gaps of `runs` (first optimizer − second), scored on y_test."""
+    table = paired_gaps(runs, y_test)
+    means = (float(table.iloc[:, 0].mean()), float(table.iloc[:, 1].mean()))
+    share = float(table["discordant share"].mean())
+    n = int(table["images"].min())
+    return gap_verdict(table["gap (points)"].tolist(), n, means, discordant_share=share, **kwargs)

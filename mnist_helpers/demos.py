@@ -50,7 +50,9 @@ def draw_rows(
 
 
 def sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:
-    """Rotation angles (degrees) Keras' RandomRotation would draw for each named factor."""
+    """Rotation angles (degrees) from our sampler (`augment.sample_dutta_angles`), for each named factor.
+
+    Our sampler's distribution, not Keras's draws: C9's evidence uses `keras_sampled_angles`."""
     gen = torch.Generator().manual_seed(seed)
     return {name: aug.sample_dutta_angles(n, gen, factor).numpy() for name, factor in factors.items()}
 
@@ -91,6 +93,26 @@ def throughput_table(
             }
         )
     return pd.DataFrame(rows).set_index("setting")
+
+
+def keras_sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:
+    """Rotation angles (degrees) drawn by Keras's own `keras.layers.RandomRotation(factor)` for each named factor.
+
+    The angles are the ones the layer's `get_random_transformation` draws for a batch of `n` images (its
+    "angle" entry, which `transform_images` then applies), so C9's evidence comes from Keras, not our sampler.
+    """
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    images = np.zeros((n, 28, 28, 1), dtype=np.float32)
+    out = {}
+    for offset, (name, factor) in enumerate(factors.items()):
+        layer = keras.layers.RandomRotation(aug.check_rotation_factor(factor), seed=seed + offset)
+        angle = layer.get_random_transformation(images, training=True)["angle"]
+        out[name] = np.asarray(keras.ops.convert_to_numpy(angle), dtype=np.float64)
+    return out
 
 
 def ink_lost(images: np.ndarray, params: aug.ShahParams) -> np.ndarray:

@@ -65,6 +65,32 @@ class History:
         pick = max if metric.endswith("_acc") else min
         return dict(pick(scored, key=lambda r: r[metric]))
 
+    def at_epoch(self, epoch: int) -> dict[str, Any]:
+        """The row of 1-based `epoch` (to compare with another curve at the same epoch, e.g. the author's log)."""
+        for row in self.rows:
+            if row["epoch"] == epoch:
+                return dict(row)
+        have = f"epochs {self.rows[0]['epoch']}-{self.rows[-1]['epoch']}" if self.rows else "no epochs"
+        raise ValueError(f"epoch={epoch!r} is not in this History ({have}); pick an epoch that was trained.")
+
+    def last_value(self, metric: str = "test_acc") -> float:
+        """`metric` at the final epoch: the headline figure (chosen before looking at the results)."""
+        value = self.last()[self._check_metric(metric)]
+        if value is None:
+            raise ValueError(f"metric={metric!r} was not recorded at the last epoch; pick a recorded column.")
+        return float(value)
+
+    def best_value(self, metric: str = "test_acc") -> tuple[float, int]:
+        """(value, epoch) of the best epoch by `metric`. Optimistic: the epoch is picked on the very data it is
+        scored on, so it overstates what a run delivers; label it so wherever it is shown."""
+        row = self.best(self._check_metric(metric))
+        return float(row[metric]), int(row["epoch"])
+
+    def _check_metric(self, metric: str) -> str:
+        if metric not in COLUMNS or metric in ("epoch", "lr", "seconds"):
+            raise ValueError(f"metric={metric!r}: use one of train_loss, train_acc, test_loss, test_acc.")
+        return metric
+
     def to_json(self, path: str | os.PathLike) -> None:
         """Write rows and meta to `path` atomically."""
         write_json(path, {"format": FORMAT, "columns": list(COLUMNS), "rows": self.rows, "meta": self.meta})
@@ -83,6 +109,26 @@ class History:
     def _require_rows(self, what: str) -> None:
         if not self.rows:
             raise ValueError(f"History.{what}() on an empty History: train for at least one epoch first.")
+
+
+def last_and_best(histories: dict[str, History], metric: str = "test_acc") -> pd.DataFrame:
+    """One row per named run: `metric` at the last epoch (headline) and at the best epoch (optimistic), in percent
+    for accuracies."""
+    scale = 100.0 if metric.endswith("_acc") else 1.0
+    unit = " (%)" if scale == 100.0 else ""
+    rows = []
+    for name, history in histories.items():
+        best, epoch = history.best_value(metric)
+        rows.append(
+            {
+                "run": name,
+                "epochs": len(history),
+                f"last epoch{unit}": scale * history.last_value(metric),
+                f"best epoch{unit}, optimistic": scale * best,
+                "best at epoch": epoch,
+            }
+        )
+    return pd.DataFrame(rows).set_index("run")
 
 
 def epoch_line(row: dict[str, Any], epochs: int) -> str:

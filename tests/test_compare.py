@@ -1,6 +1,7 @@
-"""Comparing groups of runs (chapter 5): per-group summaries and seed-by-seed McNemar tests."""
+"""Comparing groups of runs (chapter 5): summaries, seed-by-seed McNemar tests, paired gaps and their verdict."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -44,3 +45,44 @@ def test_mcnemar_finds_no_difference_between_identical_models():
     runs = {"adam": [trained([0, 5])], "rmsprop": [trained([0, 5])]}
     row = compare.paired_mcnemar(runs, Y, seeds=[0]).loc[0]
     assert not row["significant"]
+
+
+def _run(right: np.ndarray) -> SimpleNamespace:
+    """A stand-in for reuse.Trained whose predictions are right where `right` is True (labels all 0)."""
+    return SimpleNamespace(predictions=np.where(right, 0, 1))
+
+
+def test_paired_gaps_counts_points_and_discordant_images():
+    y = np.zeros(100, dtype=int)
+    a = np.arange(100) < 99  # 99% right
+    b = np.arange(100) < 97  # 97% right, wrong on two images a gets right
+    table = compare.paired_gaps({"adam": [_run(a)], "rmsprop": [_run(b)]}, y)
+    assert table.loc[0, "gap (points)"] == pytest.approx(2.0) and table.loc[0, "discordant share"] == pytest.approx(
+        0.02
+    )
+
+
+def test_optimizer_gap_verdict_compares_with_the_seeds_gap():
+    y = np.zeros(10000, dtype=int)
+    rng = np.random.default_rng(0)
+    runs = {"adam": [], "rmsprop": []}
+    for _ in range(5):
+        right = rng.random(10000) < 0.99
+        runs["adam"].append(_run(right))
+        runs["rmsprop"].append(_run(right))  # identical models: gap 0
+    v = compare.optimizer_gap_verdict(runs, y)
+    assert v.ours_mean == 0.0 and v.seed == pytest.approx(0.44) and v.verdict == "lower"
+
+
+def test_unpaired_runs_are_rejected():
+    y = np.zeros(4, dtype=int)
+    with pytest.raises(ValueError, match="seed by seed"):
+        compare.paired_gaps({"adam": [_run(y == 0)], "rmsprop": []}, y)
+
+
+def test_paired_gaps_take_one_label_array_per_seed():
+    y0, y1 = np.zeros(4, dtype=int), np.ones(4, dtype=int)
+    zeros = _run(np.ones(4, dtype=bool))  # predicts 0 everywhere
+    runs = {"adam": [zeros, zeros], "rmsprop": [zeros, zeros]}
+    table = compare.paired_gaps(runs, [y0, y1])
+    assert table["adam (%)"].tolist() == [100.0, 0.0]  # seed 1's labels are all 1, its predictions all 0

@@ -299,3 +299,29 @@ def test_load_split_gives_stratified_subsets_and_the_whole_split_by_default(mnis
     assert (np.bincount(small.train_labels, minlength=10) >= 50).all()
     whole = data.load_split()
     assert len(whole.train_labels) == data.TRAIN_SIZE and len(whole.test_labels) == data.TEST_SIZE
+
+
+def test_author_split_has_the_authors_sizes_and_keeps_validation_out_of_training():
+    from mnist_helpers.data import AUTHOR_TRAIN_SIZE, AUTHOR_VAL_SIZE, author_split
+
+    split = author_split(0)
+    assert (len(split.train_labels), len(split.val_labels), len(split.test_labels)) == (33600, 8400, 10000)
+    assert (AUTHOR_TRAIN_SIZE, AUTHOR_VAL_SIZE) == (33600, 8400)
+    train = {img.tobytes() for img in split.train_images}
+    assert not any(img.tobytes() in train for img in split.val_images)  # no validation image was trained on
+
+
+def test_author_split_is_redrawn_per_seed_and_repeatable():
+    from mnist_helpers.data import author_split
+
+    a, b, again = author_split(0), author_split(1), author_split(0)
+    assert np.array_equal(a.val_labels, again.val_labels) and np.array_equal(a.val_images, again.val_images)
+    assert not np.array_equal(a.val_images, b.val_images)
+
+
+def test_author_split_can_put_validation_in_the_test_slots():
+    from mnist_helpers.data import author_split
+
+    split = author_split(0)
+    view = split.with_validation_as_test()
+    assert view.test_labels is split.val_labels and len(view.train_labels) == 33600

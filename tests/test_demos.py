@@ -44,3 +44,33 @@ def test_draw_rows_put_the_originals_first_and_label_every_row():
     rows, labels = demos.draw_rows(examples, demos.TRANSFORMS["RandomRotation(10)"], n_draws=2, seed=0)
     assert labels == ["original", "draw 1", "draw 2"]
     assert rows[0] is examples and len(rows) == 3 and rows[1].shape == (3, 28, 28)
+
+
+def test_keras_sampled_angles_span_plus_minus_factor_times_360_uniformly():
+    from scipy import stats
+
+    from mnist_helpers.demos import keras_sampled_angles
+
+    angles = keras_sampled_angles(5000, {"code": 0.1, "report": 10 / 360})
+    assert 35.5 < angles["code"].max() <= 36.0 and -36.0 <= angles["code"].min() < -35.5
+    assert 9.8 < angles["report"].max() <= 10.0
+    assert stats.kstest(angles["code"], stats.uniform(-36, 72).cdf).pvalue > 1e-3
+
+
+def test_keras_rotation_turns_a_bright_pixel_by_the_angle_it_drew():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    side, row, col = 65, 4, 32  # one bright pixel 28 pixels above the centre (32, 32)
+    images = np.zeros((8, side, side, 1), dtype=np.float32)
+    images[:, row, col] = 1.0
+    layer = keras.layers.RandomRotation(0.1, seed=3, interpolation="nearest", fill_mode="constant")
+    transformation = layer.get_random_transformation(images, training=True)
+    turned = keras.ops.convert_to_numpy(layer.transform_images(images, transformation, training=True))
+    angles = keras.ops.convert_to_numpy(transformation["angle"])
+    for image, angle in zip(turned[..., 0], angles):
+        r, c = np.unravel_index(image.argmax(), image.shape)
+        moved = np.degrees(np.arctan2(c - 32, 32 - r))  # angle from "straight up", clockwise positive
+        assert abs(abs(moved) - abs(angle)) < 2.5

@@ -11,7 +11,7 @@ import torch
 
 from mnist_helpers.augment import shah_augment
 from mnist_helpers.data import load_mnist, stratified_subset, to_tensor
-from mnist_helpers.history import COLUMNS, VALIDATION_COLUMNS, History, resolve_progress
+from mnist_helpers.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
 from mnist_helpers.models import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
 from mnist_helpers.train import (
     encode,
@@ -324,3 +324,22 @@ def test_configure_threads_respects_omp_num_threads():
 def test_configure_threads_uses_the_cores_this_process_may_run_on():
     cores = len(os.sched_getaffinity(0))
     assert _threads_in_subprocess({}) == (cores, cores)
+
+
+def test_history_last_and_best_values_and_epoch_lookup():
+    history = History()
+    for epoch, acc in enumerate([0.97, 0.99, 0.98], start=1):
+        history.append(epoch=epoch, test_acc=acc, test_loss=1 - acc)
+    assert history.last_value() == 0.98 and history.best_value() == (0.99, 2)
+    assert history.at_epoch(2)["test_acc"] == 0.99
+    with pytest.raises(ValueError, match="epochs 1-3"):
+        history.at_epoch(4)
+
+
+def test_last_and_best_table_labels_the_best_epoch_optimistic():
+    history = History()
+    for epoch, acc in enumerate([0.97, 0.99, 0.98], start=1):
+        history.append(epoch=epoch, test_acc=acc)
+    table = last_and_best({"seed 0": history})
+    assert table.loc["seed 0", "last epoch (%)"] == pytest.approx(98.0)
+    assert table.loc["seed 0", "best epoch (%), optimistic"] == pytest.approx(99.0)
