@@ -10,6 +10,7 @@ import keras
 import torch
 from torch.nn import functional as F
 
+IDENTITY = torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0])  # a0, a1, a2, b0, b1, b2 of the identity transform
 ROTATION_TOLERANCE = 5e-3  # pixel units on 0..255 input: float32 rounding between the two warps (measured 1.2e-3)
 
 
@@ -42,6 +43,8 @@ def warp_batch(images: torch.Tensor, transform: torch.Tensor, channels_last: boo
     x = images.permute(0, 3, 1, 2) if channels_last else images
     height, width = x.shape[2], x.shape[3]
     t = transform.to(device=x.device, dtype=x.dtype).reshape(-1, 8)
+    if bool((t[:, :6] == IDENTITY.to(t)).all()):  # angle 0 (factor 0): Keras's warp is the identity, exactly
+        return images
     cols = torch.arange(width, dtype=x.dtype, device=x.device).view(1, 1, width)
     rows = torch.arange(height, dtype=x.dtype, device=x.device).view(1, height, 1)
     a0, a1, a2, b0, b1, b2 = (t[:, i].view(-1, 1, 1) for i in range(6))

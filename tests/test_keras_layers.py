@@ -6,7 +6,7 @@ import torch
 
 keras = pytest.importorskip("keras")
 
-from mnist_helpers.keras_layers import ROTATION_TOLERANCE, DirectSequential, RandomRotation  # noqa: E402
+from mnist_helpers.keras_layers import ROTATION_TOLERANCE, DirectSequential, RandomRotation, warp_batch  # noqa: E402
 from mnist_helpers.keras_models import dutta_cnn, keras_summary_text  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
@@ -65,3 +65,9 @@ def test_direct_sequential_trains_the_same_as_keras_sequential():
         model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
     for a, b in zip(fast.weights, plain.weights, strict=True):
         torch.testing.assert_close(a.value, b.value, rtol=0, atol=0)
+
+
+def test_a_zero_angle_returns_the_images_exactly_as_keras_does():
+    images = torch.rand(4, 28, 28, 1) * 255
+    identity = torch.tensor([[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]]).repeat(4, 1)
+    assert torch.equal(warp_batch(images, identity), images)
