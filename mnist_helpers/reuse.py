@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,10 @@ import torch
 
 from mnist_helpers import augment as aug
 from mnist_helpers import models
-from mnist_helpers.atomic import read_json, write_json
+from mnist_helpers.atomic import atomic_path, read_json, write_json
 from mnist_helpers.data import MNIST, to_keras, to_tensor
 from mnist_helpers.history import History
+from mnist_helpers.locks import locks_run_folder
 from mnist_helpers.provenance import Run, code_version
 from mnist_helpers.train import fit, load_weights, predict_proba, reconstruct, save_weights, seed_everything
 
@@ -77,6 +77,7 @@ def _train_torch(
     return Trained(tag, model, history, outputs, reused)
 
 
+@locks_run_folder
 def train_classifier(
     name: str,
     split: MNIST,
@@ -141,6 +142,7 @@ def train_classifier(
     )
 
 
+@locks_run_folder
 def train_autoencoder(
     kind: str,
     code_size: int,
@@ -189,6 +191,7 @@ def train_autoencoder(
     )
 
 
+@locks_run_folder
 def train_keras_dutta(
     split: MNIST,
     run: Run,
@@ -233,6 +236,7 @@ def train_keras_dutta(
             ) from None
         history, reused = History.from_json(weights.with_name(f"{tag}.history.json")), True
     else:
+        checkpoint = run.path("checkpoints", f"{tag}.npz")
         history = fit_keras(
             model,
             to_keras(split.train_images),
@@ -245,12 +249,13 @@ def train_keras_dutta(
             lr=lr,
             decay=decay,
             seed=seed,
+            checkpoint=checkpoint,
         )
-        partial = weights.with_name(f".{tag}.partial.weights.h5")  # Keras insists on the suffix; moved into place below
-        model.save_weights(partial)
-        os.replace(partial, weights)
+        with atomic_path(weights, suffix=".weights.h5") as tmp:  # Keras insists on the suffix
+            model.save_weights(tmp)
         history.to_json(weights.with_name(f"{tag}.history.json"))
         write_json(meta, {"key": key})
+        checkpoint.unlink(missing_ok=True)
         reused = False
     return Trained(tag, model, history, keras_predict_proba(model, x_test), reused)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import hashlib
 import os
 import sys
@@ -12,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from mnist_helpers.atomic import atomic_path
+from mnist_helpers import locks
+from mnist_helpers.atomic import atomic_path, clean_stale
 from mnist_helpers.params import PROFILES, ParameterError, validate
 from mnist_helpers.provenance import code_version
 
@@ -100,6 +103,34 @@ def is_current(output: Path, fingerprint: dict[str, Any]) -> bool:
     return made.get("status") == "ok" and all(made.get(k) == v for k, v in fingerprint.items())
 
 
+class Interrupted(RuntimeError):
+    """A chapter stopped by Ctrl-C or by its kernel dying (out of memory); re-running resumes it."""
+
+
+def _dead_kernel_errors() -> tuple[type[BaseException], ...]:
+    from nbclient.exceptions import DeadKernelError
+
+    return (DeadKernelError,)
+
+
+def _interruption(notebook: Path, partial: Path, error: BaseException) -> str:
+    """One line: the chapter, the cell running when it stopped (from papermill's partial output), what to do."""
+    import nbformat
+
+    cell = ""
+    with contextlib.suppress(Exception):  # the partial notebook may be empty or half-written: then no cell is named
+        cells = nbformat.read(partial, as_version=4).cells
+        status = [c.get("metadata", {}).get("papermill", {}).get("status") for c in cells]
+        running = [i for i, st in enumerate(status) if st == "running"]
+        if running:
+            cell = f" in cell {running[0] + 1} of {len(cells)}"
+    if isinstance(error, KeyboardInterrupt):
+        what = "interrupted (Ctrl-C)"
+    else:
+        what = "stopped: its kernel died (out of memory?)"
+    return f"{notebook.stem} {what}{cell}; finished chapters are kept, re-run to resume."
+
+
 def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: dict[str, Any], log_dir: Path) -> float:
     """Execute one notebook with papermill; write it to `output` atomically only when it ran to the end."""
     import nbformat
@@ -107,7 +138,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
 
     started = time.perf_counter()
     failed = log_dir / output.name
-    with atomic_path(output, suffix=".tmp.ipynb") as tmp:  # papermill wants an .ipynb name
+    with atomic_path(output, suffix=".ipynb") as tmp:  # papermill wants an .ipynb name
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -118,6 +149,8 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
                 progress_bar=sys.stderr.isatty(),
                 log_output=False,
             )
+        except (KeyboardInterrupt, *_dead_kernel_errors()) as e:
+            raise Interrupted(_interruption(notebook, tmp, e)) from None
         except papermill.PapermillExecutionError as e:
             log_dir.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, failed)
@@ -145,6 +178,46 @@ def run(
     todo = [nb for nb in notebooks(notebooks_dir) if not only or any(nb.stem.startswith(o) for o in only)]
     plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
     os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
+    with _holding(_artifact_folders(plans) + [out_dir]):
+        return _run_plans(plans, out_dir, force)
+
+
+def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:
+    """Each chapter's <artifacts_dir>/<profile>/ (its parameter or notebook default, relative to the notebook)."""
+    import papermill
+
+    folders = set()
+    for nb, params in plans:
+        defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
+        if "artifacts_dir" not in params and "artifacts_dir" not in defaults:
+            continue
+        value = {k: params.get(k) or ast.literal_eval(defaults.get(k, '"quick"')) for k in ("artifacts_dir", "profile")}
+        folders.add((nb.parent / value["artifacts_dir"] / str(value["profile"])).resolve())
+    return sorted(folders)
+
+
+@contextlib.contextmanager
+def _holding(folders: list[Path]):
+    """Lock every folder (sorted: no deadlock between runners), clean stale temporaries, tell the kernels."""
+    with contextlib.ExitStack() as stack:
+        for folder in sorted({f.resolve() for f in folders}):
+            stack.enter_context(locks.folder_lock(folder))
+            clean_stale(folder, older_than=0, recursive=True)  # we hold the lock: no one else is writing here
+        env = locks.hold_for_children(list(folders))
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # kernels inherit the runner's environment
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def _run_plans(plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool) -> dict[str, float]:
+    """Execute the plans in order, skipping current outputs (the body of `run`, under its locks)."""
     times: dict[str, float] = {}
     for i, (nb, params) in enumerate(plans, 1):
         out = out_dir / nb.name
@@ -168,7 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         times = run(args.profile, args.only, args.out, args.force)
-    except (ParameterError, RuntimeError) as e:
+    except KeyboardInterrupt:  # between chapters, or while validating
+        print("interrupted (Ctrl-C); finished chapters are kept, re-run to resume.", file=sys.stderr)
+        return 130
+    except Interrupted as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 130 if "Ctrl-C" in str(e) else 1
+    except (ParameterError, RuntimeError, OSError) as e:  # OSError: atomic's WriteError names path, cause and fix
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"ran {len(times)} notebook(s) in {time.perf_counter() - started:.0f} s", flush=True)
