@@ -6,6 +6,7 @@ import argparse
 import ast
 import contextlib
 import hashlib
+import logging
 import os
 import sys
 import time
@@ -113,22 +114,45 @@ def _dead_kernel_errors() -> tuple[type[BaseException], ...]:
     return (DeadKernelError,)
 
 
-def _interruption(notebook: Path, partial: Path, error: BaseException) -> str:
+def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_log: Path) -> str:
     """One line: the chapter, the cell running when it stopped (from papermill's partial output), what to do."""
     import nbformat
 
     cell = ""
     with contextlib.suppress(Exception):  # the partial notebook may be empty or half-written: then no cell is named
-        cells = nbformat.read(partial, as_version=4).cells
-        status = [c.get("metadata", {}).get("papermill", {}).get("status") for c in cells]
-        running = [i for i, st in enumerate(status) if st == "running"]
-        if running:
-            cell = f" in cell {running[0] + 1} of {len(cells)}"
+        cells = [
+            c
+            for c in nbformat.read(partial, as_version=4).cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        ]
+        started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+        if started:  # papermill stamps each cell's start: the last one stamped was running
+            first_line = cells[started[-1]].source.strip().splitlines()[0][:60]
+            cell = f" in cell {started[-1] + 1} of {len(cells)} ({first_line})"
     if isinstance(error, KeyboardInterrupt):
         what = "interrupted (Ctrl-C)"
     else:
         what = "stopped: its kernel died (out of memory?)"
-    return f"{notebook.stem} {what}{cell}; finished chapters are kept, re-run to resume."
+    return f"{notebook.stem} {what}{cell}; kernel log in {kernel_log}; finished chapters are kept, re-run to resume."
+
+
+@contextlib.contextmanager
+def _kernel_manager(log: Path):
+    """A kernel manager class whose kernels write their own stderr to `log`, not the terminal.
+
+    A kernel torn down mid-cell (Ctrl-C) prints a long ZMQ traceback there; its cells' outputs are unaffected.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as stream:
+
+        class LoggedKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw: Any) -> None:
+                kw.setdefault("stderr", stream)
+                await super().start_kernel(**kw)
+
+        yield LoggedKernelManager
 
 
 def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: dict[str, Any], log_dir: Path) -> float:
@@ -138,7 +162,8 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
 
     started = time.perf_counter()
     failed = log_dir / output.name
-    with atomic_path(output, suffix=".ipynb") as tmp:  # papermill wants an .ipynb name
+    kernel_log = log_dir.parent / "kernels" / f"{notebook.stem}.log"
+    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log) as manager:
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -148,9 +173,10 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
                 kernel_name="python3",
                 progress_bar=sys.stderr.isatty(),
                 log_output=False,
+                kernel_manager_class=manager,
             )
         except (KeyboardInterrupt, *_dead_kernel_errors()) as e:
-            raise Interrupted(_interruption(notebook, tmp, e)) from None
+            raise Interrupted(_interruption(notebook, tmp, e, kernel_log)) from None
         except papermill.PapermillExecutionError as e:
             log_dir.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, failed)
@@ -238,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "book", help="where executed notebooks go (default: book/)")
     parser.add_argument("--force", action="store_true", help="re-run notebooks even when they are up to date")
     args = parser.parse_args(argv)
+    logging.getLogger("papermill").addHandler(logging.NullHandler())  # its "Kernel died" line repeats our error
     started = time.perf_counter()
     try:
         times = run(args.profile, args.only, args.out, args.force)
