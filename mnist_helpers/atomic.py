@@ -20,6 +20,9 @@ STALE_AFTER = 60.0  # seconds: a temporary older than this (and not being writte
 class WriteError(OSError):
     """A write that failed; the message names the path, the cause and the fix."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)  # without OSError's "[Errno N]" prefix: the message says it in words
+
 
 def _umask() -> int:
     """The process umask (os.umask can only be read by setting it; set it straight back)."""
