@@ -34,10 +34,13 @@ def read_bytes(path: str | os.PathLike, max_size: int | None = None) -> bytes:
     fills memory. Raw files larger than `max_size` are refused the same way.
     """
     p = Path(path)
+    with open(p, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    size = p.stat().st_size
+    if not gzipped and max_size is not None and size > max_size:  # refused before reading it
+        raise IDXError(f"{p}: {size} bytes, more than the {max_size} expected. Delete it and fetch it again.")
     raw = p.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        if max_size is not None and len(raw) > max_size:
-            raise IDXError(f"{p}: {len(raw)} bytes, more than the {max_size} expected. Delete it and fetch it again.")
+    if not gzipped:
         return raw
     return gunzip(raw, max_size, name=str(p))
 

@@ -98,3 +98,9 @@ def test_file_within_its_cap_reads_whole(tmp_path):
     data = encode_idx(np.arange(10, dtype=np.uint8))
     (tmp_path / "x.gz").write_bytes(gzip.compress(data))
     assert read_bytes(tmp_path / "x.gz", max_size=len(data)) == data
+
+
+def test_raw_file_larger_than_its_cap_is_refused_unread(tmp_path):
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes(20000))
+    with pytest.raises(IDXError, match=r"t10k-labels-idx1-ubyte: 20000 bytes, more than the 10008 expected"):
+        read_bytes(tmp_path / "t10k-labels-idx1-ubyte", max_size=10008)
