@@ -307,3 +307,41 @@ def test_keras_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_
     probs = [json.loads(x[6:]) for x in (resumed, uninterrupted) for x in x.splitlines() if x.startswith("PROBS ")]
     np.testing.assert_allclose(probs[0], probs[1], rtol=1e-5, atol=1e-7)
     assert not list((tmp_path / "b" / "quick" / "checkpoints").glob("*.npz")), "checkpoint kept after the final save"
+
+
+TWIN_SCRIPT = textwrap.dedent("""
+    import sys, torch
+    torch.set_num_threads(1)
+    from mnist_helpers import data, locks, reuse
+    from mnist_helpers.provenance import Run
+    split = data.load_split(300, 100, seed=0)
+    try:
+        trained = reuse.train_keras_dutta(split, Run("t", {"profile": "quick"}, sys.argv[1]), epochs=2, batch_size=32)
+        print("DONE reused" if trained.reused else "DONE trained", flush=True)
+    except locks.LockHeld as e:
+        print("REFUSED " + str(e), flush=True)
+""")
+
+
+def test_two_keras_trainings_with_the_same_settings_at_once_end_trained_reused_or_refused(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch", "MNIST_PROGRESS": "none"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", TWIN_SCRIPT, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=600) for p in procs]
+    outcomes = sorted(out.strip().splitlines()[-1].split(" ")[0] for out, _ in results)
+    for (_, err), p in zip(results, procs):
+        assert p.returncode == 0 and "BlockingIOError" not in err, err[-2000:]
+    assert outcomes in (["DONE", "DONE"], ["DONE", "REFUSED"]), results
+    for out, _ in results:
+        if out.startswith("REFUSED"):
+            other = next(p.pid for p, (o, _) in zip(procs, results) if o.startswith("DONE"))
+            assert f"in use by process {other} on " in out
+    assert [p.name for p in (tmp_path / "quick" / "models").iterdir() if p.name.startswith(".")] == []
