@@ -1,34 +1,54 @@
-# MNIST, reproduced — every target creates or refreshes the virtual environment it needs.
+# MNIST, reproduced — every target creates or refreshes the virtual environment with the extras it needs.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
 export KERAS_BACKEND := torch
+# JupyterLab refuses to start as root unless told to; pass the flag only when we are root.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+ifdef MNIST_DATA_DIR  # relative to where make runs; made absolute because notebook kernels run in notebooks/
+export MNIST_DATA_DIR := $(abspath $(MNIST_DATA_DIR))
+endif
 
-.PHONY: venv book test reproduce bench lab clean
+.PHONY: venv venv-book venv-lab book test test-unit test-notebooks test-book lint reproduce bench lab clean
 
-$(VENV)/.installed: pyproject.toml
+# $(VENV)/.installed-<extras>: one stamp per set of extras, refreshed when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[$*]'
 	touch $@
 
-venv: $(VENV)/.installed  ## create or refresh .venv
+venv: $(VENV)/.installed-dev  ## .venv with everything: the package, [book], [dev] (tests, linters)
+venv-book: $(VENV)/.installed-book  ## .venv with the package and [book] (papermill, jupyter-book)
+venv-lab: $(VENV)/.installed-book,lab  ## .venv with the package, [book] and [lab] (JupyterLab)
 
-book: venv  ## build the HTML book from the committed executed notebooks (no training)
+book: venv-book  ## build the HTML book from the committed executed notebooks (no training)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-test: venv  ## unit tests, nbval on the notebooks, the book build and the browser check
-	$(PY) -m pytest
+test: test-unit test-notebooks test-book  ## everything CI checks, one visible step each
 
-reproduce: venv  ## re-execute every chapter with a profile: make reproduce PROFILE=full
+test-unit: venv  ## the unit tests only (no nbval, no book build, no browser)
+	$(PY) -m pytest tests -o addopts="-ra" --ignore tests/test_book.py
+
+test-notebooks: venv  ## nbval: execute every notebook with its quick defaults, compare the checked cells
+	$(PY) -m pytest notebooks
+
+test-book: venv  ## build the book with warnings as errors, then open every page in headless Chromium
+	$(PY) -m pytest tests/test_book.py -o addopts="-ra"
+
+lint: venv  ## ruff lint and format check over the package, tests, benchmarks and notebooks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+reproduce: venv-book  ## re-execute every chapter with a profile: make reproduce PROFILE=full
 	$(PY) -m mnist_helpers.runner --profile $(PROFILE)
 
-bench: venv  ## the engine against the seed-style pipeline, side by side
+bench: venv-book  ## the engine against the seed-style pipeline, side by side
 	$(PY) -m benchmarks.run
 
-lab: venv  ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+lab: venv-lab  ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS) notebooks/
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build build .pytest_cache *.egg-info

@@ -57,6 +57,17 @@ def translation_params(height: int, width: int, translate: tuple[float, float]) 
     return tx, ty
 
 
+def shah_pil(image: Image.Image, angle: float, crop: tuple, shift: tuple[int, int], size: int = 28) -> Image.Image:
+    """Shah's three transforms on one PIL image with given parameters, by the PIL calls torchvision makes:
+    rotate(angle, NEAREST, fill 0), crop (top, left, height, width) + resize(size, BILINEAR), shift (tx, ty)."""
+    image = image.rotate(angle, resample=Image.NEAREST, expand=False, fillcolor=0)
+    i, j, h, w = crop
+    image = image.crop((j, i, j + w, i + h)).resize((size, size), Image.BILINEAR)
+    tx, ty = shift
+    # torchvision's inverse affine matrix for a pure shift: output (x, y) reads input (x - tx, y - ty)
+    return image.transform(image.size, Image.AFFINE, (1, 0, -tx, 0, 1, -ty), Image.NEAREST, fillcolor=0)
+
+
 class ShahTransform:
     """RandomRotation(10) → RandomResizedCrop(28, (0.7, 1), (0.9, 1.1)) → RandomAffine(0, (0.1, 0.1)) → ToTensor
     → Normalize(MEAN, STD) on one PIL image, drawing from torch's global RNG as torchvision does."""
@@ -65,12 +76,10 @@ class ShahTransform:
         self.size = size
 
     def __call__(self, image: Image.Image) -> torch.Tensor:
-        image = image.rotate(rotation_params(SHAH_DEGREES), resample=Image.NEAREST, expand=False, fillcolor=0)
-        i, j, h, w = resized_crop_params(image.height, image.width, SHAH_SCALE, SHAH_RATIO)
-        image = image.crop((j, i, j + w, i + h)).resize((self.size, self.size), Image.BILINEAR)
-        tx, ty = translation_params(image.height, image.width, SHAH_TRANSLATE)
-        # torchvision's inverse affine matrix for a pure shift: output (x, y) reads input (x - tx, y - ty)
-        image = image.transform(image.size, Image.AFFINE, (1, 0, -tx, 0, 1, -ty), Image.NEAREST, fillcolor=0)
+        angle = rotation_params(SHAH_DEGREES)
+        crop = resized_crop_params(image.height, image.width, SHAH_SCALE, SHAH_RATIO)
+        shift = translation_params(self.size, self.size, SHAH_TRANSLATE)
+        image = shah_pil(image, angle, crop, shift, self.size)
         pixels = torch.from_numpy(np.array(image, np.uint8, copy=True)).view(image.height, image.width, 1)
         tensor = pixels.permute(2, 0, 1).contiguous().to(dtype=torch.float32).div(255)  # ToTensor
         mean, std = torch.as_tensor((MEAN,), dtype=tensor.dtype), torch.as_tensor((STD,), dtype=tensor.dtype)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -113,8 +114,27 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
-    """Write `obj` as indented JSON to `path` atomically."""
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_jsonable) + "\n")
+    """Write `obj` as indented JSON to `path` atomically; NaN and infinity are refused (JSON has neither)."""
+    try:
+        text = json.dumps(obj, indent=2, sort_keys=True, default=_jsonable, allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            f"{path}: not written: {_nonfinite(obj) or 'a value'} is NaN or infinite, which JSON cannot hold. "
+            "Record None for 'no value', or fix the computation that produced it (a diverged run?)."
+        ) from None
+    write_text(path, text + "\n")
+
+
+def _nonfinite(obj: Any, where: str = "") -> str | None:
+    """Where in `obj` the first NaN or infinite float sits, e.g. "['rows'][3]['loss']" (None if nowhere)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return where or "the value"
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
+    for key, value in items:
+        found = _nonfinite(_jsonable(value) if hasattr(value, "tolist") else value, f"{where}[{key!r}]")
+        if found:
+            return found
+    return None
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -1,4 +1,4 @@
-"""Batched, seeded augmentation of (N, C, H, W) tensors: torchvision/Keras random draws, one grid_sample per batch."""
+"""Batched, seeded augmentation of (N, C, H, W) tensors: torchvision/Keras random draws, PIL-exact or one-warp."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from mnist_helpers import pil_resample
 from mnist_helpers.data import MEAN, STD
 
 # Shah's augmentation (SPEC C7); torchvision defaults where the report names none.
@@ -21,6 +22,7 @@ CROP_TRIES = 10  # torchvision draws up to 10 crops before its centre-crop fallb
 DUTTA_FACTOR = 10 / 360  # fraction of a full turn: the report's 10 degrees as a Keras factor
 AUTHOR_FACTOR = 0.1  # what Dutta's code passed to Keras RandomRotation: ±36° (claim C9)
 MAX_FACTOR = 0.5  # a half turn either way covers every angle
+SHAH_MODES = ("faithful", "single_warp")  # PIL pixel for pixel (three passes) | one bilinear warp
 KERAS_FILL_MODES = {"reflect": "reflection", "nearest": "border", "constant": "zeros"}  # Keras -> grid_sample
 
 
@@ -216,20 +218,31 @@ def shah_augment(
     translate: tuple[float, float] = SHAH_TRANSLATE,
     fill: float = 0.0,
     per_batch: bool = False,
+    mode: str = "faithful",
+    mean_std: tuple[float, float] = (0.0, 1.0),
 ) -> torch.Tensor:
-    """Shah's RandomRotation -> RandomResizedCrop(H) -> RandomAffine(0, translate), one resampling per batch.
+    """Shah's RandomRotation -> RandomResizedCrop(H) -> RandomAffine(0, translate) on a batch, torchvision's draws.
 
-    Geometry and random draws follow torchvision; the three steps are composed into one affine map, so the
-    image is interpolated once instead of three times (slightly sharper; crops read neighbours at their rim).
+    mode="faithful" (default) resamples as torchvision's PIL path does, one batched pass per transform: rotation
+    NEAREST, crop + resize BILINEAR rounded to 8 bits, shift NEAREST; the pixels equal the seed's per-image PIL
+    pipeline's (tests/test_pil_resample.py). mode="single_warp" composes the three into one bilinear warp (one
+    interpolation instead of three: smoother rotations, crops that read neighbours at their rim).
     `fill` is the background: 0 for images in [0, 1] (Shah augments before Normalize), -MEAN/STD if already
-    normalised. per_batch=True applies one random draw to every image in the batch.
+    normalised; `mean_std` is the (mean, std) x was normalised with, so the faithful crop can round to 8-bit
+    pixels as PIL does. per_batch=True applies one random draw to every image in the batch.
     """
     _check_images(x)
+    if mode not in SHAH_MODES:
+        raise ValueError(f"mode must be one of {SHAH_MODES}, got {mode!r}")
     n, _, height, width = x.shape
-    params = sample_shah_params(
+    p = sample_shah_params(
         n, height, width, generator, degrees=degrees, scale=scale, ratio=ratio, translate=translate, per_batch=per_batch
     )
-    return warp(x, shah_matrices(params, height, width), fill=fill)
+    if mode == "single_warp":
+        return warp(x, shah_matrices(p, height, width), fill=fill)
+    x = pil_resample.rotate(x, p.angle_deg, fill)
+    x = pil_resample.resized_crop(x, p.crop_i, p.crop_j, p.crop_h, p.crop_w, mean=mean_std[0], std=mean_std[1])
+    return pil_resample.shift(x, p.tx, p.ty, fill)
 
 
 def rotate(x: torch.Tensor, angle_deg: torch.Tensor, *, fill_mode: str = "constant", fill: float = 0.0) -> torch.Tensor:
@@ -274,6 +287,12 @@ def rot180(x: torch.Tensor) -> torch.Tensor:
     return x.flip(-2, -1)
 
 
-def shah_augmentation(normalized: bool = True) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor]:
-    """Shah's C7 pipeline as a batch transform; the background fill follows the input's normalisation."""
-    return functools.partial(shah_augment, fill=-MEAN / STD if normalized else 0.0)
+def shah_augmentation(
+    normalized: bool = True, mode: str = "faithful"
+) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor]:
+    """Shah's C7 pipeline as a batch transform; fill and 8-bit rounding follow the input's normalisation.
+    mode: "faithful" (PIL pixel for pixel, the default) or "single_warp" (one bilinear warp, faster)."""
+    if mode not in SHAH_MODES:
+        raise ValueError(f"mode must be one of {SHAH_MODES}, got {mode!r}")
+    mean_std = (MEAN, STD) if normalized else (0.0, 1.0)
+    return functools.partial(shah_augment, fill=-mean_std[0] / mean_std[1], mode=mode, mean_std=mean_std)

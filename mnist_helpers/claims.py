@@ -13,18 +13,6 @@ DUTTA_SECOND = {"loss": 0.0542, "accuracy": 98.94}  # C2 (RMSProp in the author'
 SHAH_ACCURACY = 98.93  # C5, test accuracy after 10 epochs
 SHAH_CONFUSED = ("2↔7", "4↔9", "5↔6")  # C8, as unordered pairs
 
-# LeCun et al. (1998), Fig. 9 / the MNIST page: 2-layer networks (one hidden layer), test error rates (%).
-LECUN_TWO_LAYER = pd.DataFrame(
-    [
-        ("2-layer NN, 300 hidden units, mean square error", 4.7),
-        ("2-layer NN, 300 HU, MSE, [distortions]", 3.6),
-        ("2-layer NN, 300 HU, [deskewing]", 1.6),
-        ("2-layer NN, 1000 hidden units", 4.5),
-        ("2-layer NN, 1000 HU, [distortions]", 3.8),
-    ],
-    columns=["classifier (LeCun et al. 1998)", "test error (%)"],
-)
-
 TOLERANCE_PP = 0.10  # percentage points: differences smaller than this are within run-to-run noise on MNIST
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from mnist_helpers import augment as aug
+from mnist_helpers.data import to_tensor
 
 Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
@@ -38,6 +39,14 @@ def draws(x: torch.Tensor, transform: Transform, n_draws: int, seed: int = 0) ->
     """`n_draws` independent applications of `transform` to the same images, as (N, 28, 28) arrays."""
     gen = torch.Generator().manual_seed(seed)
     return [transform(x, gen)[:, 0].numpy() for _ in range(n_draws)]
+
+
+def draw_rows(
+    examples: np.ndarray, transform: Transform, n_draws: int, seed: int = 0
+) -> tuple[list[np.ndarray], list[str]]:
+    """The rows of an augmentation grid: the uint8 examples, then `n_draws` draws of `transform`, with labels."""
+    x = to_tensor(examples, normalize=False)
+    return [examples, *draws(x, transform, n_draws, seed)], ["original"] + [f"draw {i + 1}" for i in range(n_draws)]
 
 
 def sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:
@@ -82,3 +91,43 @@ def throughput_table(
             }
         )
     return pd.DataFrame(rows).set_index("setting")
+
+
+def ink_lost(images: np.ndarray, params: aug.ShahParams) -> np.ndarray:
+    """Share of each image's ink (pixel intensity) that Shah's rotate -> crop -> shift carries out of the frame.
+
+    Every inked pixel's centre is followed through the geometry: rotated about the image centre, kept only if it
+    falls inside the crop, scaled to the output size, shifted; what lands outside [0, 28) is lost. (N,) in [0, 1].
+    """
+    x = np.asarray(images, dtype=np.float64)
+    height, width = x.shape[1:]
+    rows, cols = np.mgrid[0:height, 0:width] + 0.5  # pixel centres
+    a = np.deg2rad(params.angle_deg.double().numpy())[:, None, None]  # counter-clockwise on screen (y down)
+    dx, dy = cols - width / 2, rows - height / 2
+    xr = width / 2 + np.cos(a) * dx + np.sin(a) * dy
+    yr = height / 2 - np.sin(a) * dx + np.cos(a) * dy
+    i, j, h, w, tx, ty = (
+        t.double().numpy()[:, None, None]
+        for t in (params.crop_i, params.crop_j, params.crop_h, params.crop_w, params.tx, params.ty)
+    )
+    in_frame = (xr >= 0) & (xr < width) & (yr >= 0) & (yr < height)
+    in_crop = (xr >= j) & (xr < j + w) & (yr >= i) & (yr < i + h)
+    xo, yo = (xr - j) * width / w + tx, (yr - i) * height / h + ty
+    kept = in_frame & in_crop & (xo >= 0) & (xo < width) & (yo >= 0) & (yo < height)
+    ink = x.sum(axis=(1, 2))
+    return np.where(ink > 0, (x * ~kept).sum(axis=(1, 2)) / np.maximum(ink, 1e-12), 0.0)
+
+
+def ink_lost_summary(images: np.ndarray, seed: int = 0, threshold: float = 0.01) -> dict[str, float]:
+    """Shah's augmentation drawn once per image: mean and largest share of ink lost, and the share of images
+    losing more than `threshold` of their ink (chapter 2's "pushed out of frame", measured)."""
+    x = np.asarray(images)
+    params = aug.sample_shah_params(len(x), x.shape[1], x.shape[2], torch.Generator().manual_seed(seed))
+    lost = ink_lost(x, params)
+    return {
+        "images": len(x),
+        "mean_share_lost": float(lost.mean()),
+        "max_share_lost": float(lost.max()),
+        "share_of_images_over_threshold": float((lost > threshold).mean()),
+        "threshold": threshold,
+    }

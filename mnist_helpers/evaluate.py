@@ -227,3 +227,37 @@ def pair_overlap(pairs: pd.DataFrame, claimed: tuple[str, ...], top: int) -> int
     canon = lambda p: tuple(sorted(p.split("↔")))
     ours = {canon(p) for p in pairs["pair"].head(top)}
     return sum(canon(p) in ours for p in claimed)
+
+
+def fmt_pct(value_pct: float, digits: int = 2) -> str:
+    """A percentage for tables and text, e.g. fmt_pct(98.93) -> '98.93%'; missing values (None, NaN) -> '—'."""
+    if value_pct is None or (isinstance(value_pct, float) and math.isnan(value_pct)):
+        return "—"
+    return f"{float(value_pct):.{digits}f}%"
+
+
+def pair_ranking_stability(cms: Sequence[np.ndarray], top: int = 3) -> dict[str, float]:
+    """How stable the ranking of confused digit pairs is across runs (e.g. seeds), from their confusion matrices.
+
+    kendall_tau: mean Kendall tau-b between every two runs' counts over all 45 unordered pairs (1 = same order);
+    top_overlap: mean share of one run's `top` pairs that are also in another's `top` (1 = same top pairs);
+    top_in_all: how many pairs are in the `top` of every run.
+    """
+    if len(cms) < 2:
+        raise ValueError(f"cms holds {len(cms)} confusion matrix(es); pass one per run, at least two, to compare.")
+    totals = [most_confused_pairs(cm, k=None).set_index("pair")["total"] for cm in cms]
+    n = np.asarray(cms[0]).shape[0]
+    every = [f"{a}↔{b}" for a in range(n) for b in range(a + 1, n)]
+    counts = [t.reindex(every, fill_value=0).to_numpy() for t in totals]
+    tops = [set(t.index[:top]) for t in totals]
+    taus, overlaps = [], []
+    for i in range(len(cms)):
+        for j in range(i + 1, len(cms)):
+            taus.append(stats.kendalltau(counts[i], counts[j]).statistic)
+            overlaps.append(len(tops[i] & tops[j]) / top)
+    return {
+        "kendall_tau": float(np.mean(taus)),
+        "top_overlap": float(np.mean(overlaps)),
+        "top_in_all": len(set.intersection(*tops)),
+        "runs": len(cms),
+    }

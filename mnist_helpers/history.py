@@ -12,7 +12,8 @@ from tqdm.auto import tqdm
 
 from mnist_helpers.atomic import read_json, write_json
 
-COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+VALIDATION_COLUMNS = ("val_loss", "val_acc")  # recorded only when fit is given a validation split
+COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", *VALIDATION_COLUMNS)
 FORMAT = "mnist_helpers.history/1"  # written into every history file, checked on reading
 PROGRESS_MODES = ("auto", "bar", "lines", "none")
 PROGRESS_ENV = "MNIST_PROGRESS"  # bar | lines | none: overrides progress="auto" (runners set it to "lines")
@@ -42,8 +43,9 @@ class History:
         return len(self.rows)
 
     def to_frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame with one row per epoch, columns in COLUMNS order."""
-        return pd.DataFrame(self.rows, columns=list(COLUMNS))
+        """The rows as a DataFrame with one row per epoch, columns in COLUMNS order (validation ones if recorded)."""
+        validated = any(r.get(c) is not None for r in self.rows for c in VALIDATION_COLUMNS)
+        return pd.DataFrame(self.rows, columns=[c for c in COLUMNS if validated or c not in VALIDATION_COLUMNS])
 
     def last(self) -> dict[str, Any]:
         """The final epoch's row."""
@@ -87,7 +89,7 @@ def epoch_line(row: dict[str, Any], epochs: int) -> str:
     """One log line per epoch: 'epoch  3/10  train loss 0.1234 acc 96.12%  test loss ...  lr 9.99e-04  2.1 s'."""
     width = len(str(epochs))
     parts = [f"epoch {row['epoch']:>{width}}/{epochs}"]
-    for split in ("train", "test"):
+    for split in ("train", "val", "test"):
         loss, acc = row.get(f"{split}_loss"), row.get(f"{split}_acc")
         if loss is None:
             continue

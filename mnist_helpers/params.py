@@ -1,16 +1,37 @@
-"""Chapter parameters: one rule per name, checked in each notebook's first cell and by the runner."""
+"""Chapter parameters: one rule per name, checked in each notebook's first cell and by the runner.
+
+Each rule returns the parameter's canonical value; notebooks use the dict `validate` returns, never the raw
+names. Choices (profile, optimizer, engine) are accepted only in their canonical lower-case spelling, so a
+raw value and its validated value never disagree. `artifacts_dir` is the one value validation changes:
+None means the project's own `artifacts/` folder wherever the kernel runs; a relative path is resolved
+once, against the working directory of the process that validates it (the directory you ran the runner or
+papermill from; papermill's `--cwd` if you gave one), and returned absolute.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
+import re
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mnist_helpers.augment import check_rotation_factor
 from mnist_helpers.data import PIXELS, TEST_SIZE, TRAIN_SIZE
 from mnist_helpers.train import OPTIMIZERS
 
-PROFILES = ("quick", "full", "seed")
+PROFILES = ("quick", "full", "seed")  # the named profiles: a run writes under one only with its values
+PROFILE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")  # a profile name of your own (a folder name)
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ARTIFACTS_DIR = PROJECT_ROOT / "artifacts"  # what artifacts_dir=None means
+SEED_MAX = 2**32 - 1  # NumPy and scikit-learn seeds are 32-bit unsigned
+LR_MAX = 10.0  # learning rates above this only diverge
+DECAY_MAX = 1.0  # per-step inverse-time decay: 1 already divides the rate by the step count
+
+Rule = Callable[[str, Any], Any]  # returns the canonical value (None: unchanged) or raises ParameterError
 
 
 class ParameterError(ValueError):
@@ -29,85 +50,147 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def int_range(lo: int, hi: int | None = None) -> Callable[[str, Any], None]:
+def int_range(lo: int, hi: int | None = None) -> Rule:
     """An integer in [lo, hi]."""
     allowed = f"an integer from {lo} to {hi}" if hi is not None else f"an integer >= {lo}"
 
-    def check(name: str, value: Any) -> None:
+    def check(name: str, value: Any) -> int:
         if not _is_int(value) or value < lo or (hi is not None and value > hi):
             _fail(name, value, allowed)
+        return int(value)
 
     return check
 
 
-def positive_float(name: str, value: Any) -> None:
-    """A number > 0 (learning rates)."""
-    if not _is_number(value) or not value > 0 or value != value:
-        _fail(name, value, "a positive number, e.g. 1e-3")
+def finite_range(lo: float, hi: float, lo_open: bool, example: str) -> Rule:
+    """A finite number in (lo, hi] (lo_open) or [lo, hi]: no inf, no NaN, nothing that only diverges."""
+    allowed = f"a finite number {'>' if lo_open else '>='} {lo:g} and <= {hi:g}, e.g. {example}"
 
-
-def nonnegative_float(name: str, value: Any) -> None:
-    """A number >= 0 (decay rates)."""
-    if not _is_number(value) or not value >= 0:
-        _fail(name, value, "a number >= 0 (0 turns it off)")
-
-
-def choice(*options: str) -> Callable[[str, Any], None]:
-    """One of `options` (case-insensitive)."""
-
-    def check(name: str, value: Any) -> None:
-        if not isinstance(value, str) or value.lower() not in options:
-            _fail(name, value, f"one of {', '.join(options)}")
+    def check(name: str, value: Any) -> float:
+        if not _is_number(value) or not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo):
+            _fail(name, value, allowed)
+        return float(value)
 
     return check
 
 
-def list_of(rule: Callable[[str, Any], None], min_len: int = 1) -> Callable[[str, Any], None]:
-    """A non-empty list whose every item passes `rule`."""
+def choice(*options: str) -> Rule:
+    """Exactly one of `options` (lower case; another spelling is refused with the canonical one suggested)."""
 
-    def check(name: str, value: Any) -> None:
-        if not isinstance(value, (list, tuple)) or len(value) < min_len:
-            _fail(name, value, f"a list of at least {min_len} item(s)")
-        for i, item in enumerate(value):
-            rule(f"{name}[{i}]", item)
+    def check(name: str, value: Any) -> str:
+        if isinstance(value, str) and value in options:
+            return value
+        hint = f" (did you mean {value.lower()!r}?)" if isinstance(value, str) and value.lower() in options else ""
+        _fail(name, value, f"one of {', '.join(options)}{hint}")
 
     return check
 
 
-def rotation_factor(name: str, value: Any) -> None:
+def list_of(rule: Rule, min_len: int = 1, max_len: int | None = None, unique: bool = False) -> Rule:
+    """A list of `min_len` to `max_len` items, each passing `rule`; with `unique`, no item twice."""
+    if max_len == min_len:
+        size = f"exactly {min_len} item(s)"
+    elif max_len is None:
+        size = f"at least {min_len} item(s)"
+    else:
+        size = f"{min_len} to {max_len} items"
+
+    def check(name: str, value: Any) -> list[Any]:
+        if (
+            not isinstance(value, (list, tuple))
+            or len(value) < min_len
+            or (max_len is not None and len(value) > max_len)
+        ):
+            _fail(name, value, f"a list of {size}")
+        out = [rule(f"{name}[{i}]", item) for i, item in enumerate(value)]
+        if unique:
+            twice = sorted({repr(v) for v in out if out.count(v) > 1})
+            if twice:
+                _fail(name, value, f"a list of {size} without repeats ({', '.join(twice)} given more than once)")
+        return out
+
+    return check
+
+
+def profile_name(name: str, value: Any) -> str:
+    """A named profile (quick, full, seed) or a lower-case name of your own for other values."""
+    if isinstance(value, str) and PROFILE_NAME.fullmatch(value):
+        return value
+    hint = f" (did you mean {value.lower()!r}?)" if isinstance(value, str) and value.lower() in PROFILES else ""
+    _fail(
+        name,
+        value,
+        f"one of {', '.join(PROFILES)}{hint}, or a name of your own for other values (lower-case letters, digits, "
+        "'-' and '_'; it becomes the folder <artifacts_dir>/<profile>/)",
+    )
+
+
+def rotation_factor(name: str, value: Any) -> float:
     """A Keras rotation factor: a fraction of a full turn from 0 to 0.5."""
     try:
         check_rotation_factor(value)
     except ValueError:
         _fail(name, value, "a number from 0 to 0.5 (a fraction of a full turn: 10/360 is ±10°, 0.1 is ±36°)")
+    return value
 
 
-def boolean(name: str, value: Any) -> None:
+def boolean(name: str, value: Any) -> bool:
     """True or False."""
     if not isinstance(value, bool):
         _fail(name, value, "True or False")
+    return value
 
 
-def text(name: str, value: Any) -> None:
-    """A non-empty string (paths)."""
-    if not isinstance(value, str) or not value:
-        _fail(name, value, "a non-empty string")
+def resolve_dir(value: str | os.PathLike | None) -> Path:
+    """An absolute folder: None is the project's artifacts/; a relative path is taken from the working directory."""
+    if value is None:
+        return DEFAULT_ARTIFACTS_DIR
+    return Path(os.path.abspath(Path(value).expanduser()))
 
 
-RULES: dict[str, Callable[[str, Any], None]] = {
-    "profile": choice(*PROFILES),
-    "seed": int_range(0),
-    "seeds": list_of(int_range(0)),
-    "artifacts_dir": text,
+def writable_dir(name: str, value: Any) -> str:
+    """A folder this process can create files in (None: the project's artifacts/), returned as an absolute path.
+
+    Checked by creating and deleting a file in the folder, or in its nearest existing parent (the folder is
+    created on first write), so a read-only disk or a path through a file is caught before any work.
+    """
+    if value is not None and (not isinstance(value, (str, os.PathLike)) or not os.fspath(value)):
+        _fail(name, value, "a folder path, or None for the project's artifacts/ folder")
+    path = resolve_dir(value)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ParameterError(
+            f"parameter {name!r} = {os.fspath(path)!r} cannot be a folder: {probe} is a file. "
+            "Pass a folder path (or remove the file)."
+        )
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as e:
+        raise ParameterError(
+            f"parameter {name!r} = {os.fspath(path)!r} is not writable: cannot create files in {probe} "
+            f"({e.strerror or e}). Fix its permissions (e.g. chmod u+w {probe}) or pass a folder you can write to."
+        ) from None
+    return os.fspath(path)
+
+
+RULES: dict[str, Rule] = {
+    "profile": profile_name,
+    "seed": int_range(0, SEED_MAX),
+    "seeds": list_of(int_range(0, SEED_MAX), unique=True),
+    "artifacts_dir": writable_dir,
     "epochs": int_range(1),
     "batch_size": int_range(1),
-    "lr": positive_float,
-    "decay": nonnegative_float,
+    "lr": finite_range(0.0, LR_MAX, True, "1e-3"),
+    "decay": finite_range(0.0, DECAY_MAX, False, "1e-4 (0 turns it off)"),
     "optimizer": choice(*OPTIMIZERS),
-    "optimizers": list_of(choice(*OPTIMIZERS)),
+    # chapter 5 compares the two optimizers with each other: both, each once, in either order
+    "optimizers": list_of(choice(*OPTIMIZERS), min_len=len(OPTIMIZERS), max_len=len(OPTIMIZERS), unique=True),
     "train_size": int_range(1, TRAIN_SIZE),
     "test_size": int_range(1, TEST_SIZE),
-    "code_sizes": list_of(int_range(1, PIXELS)),
+    "code_sizes": list_of(int_range(1, PIXELS), unique=True),
     "augment": boolean,
     "rotation_factor": rotation_factor,
     "stats_batch_size": int_range(1),
@@ -121,8 +204,18 @@ RULES: dict[str, Callable[[str, Any], None]] = {
 }
 
 
-def validate(**params: Any) -> dict[str, Any]:
-    """Check every parameter against its rule; return them (optimizer names lower-cased).
+class Params(dict):
+    """Validated parameters: a dict (for provenance records) whose values also read as attributes (`p.epochs`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no parameter {name!r}; this chapter has {', '.join(self)}") from None
+
+
+def validate(**params: Any) -> Params:
+    """Check every parameter against its rule; return their canonical values (use these, not the raw names).
 
     Raises ParameterError naming the first parameter at fault and its allowed values.
     """
@@ -131,10 +224,6 @@ def validate(**params: Any) -> dict[str, Any]:
         rule = RULES.get(name)
         if rule is None:
             raise ParameterError(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(RULES))}.")
-        rule(name, value)
-        if name in ("optimizer", "profile"):
-            value = value.lower()
-        elif name == "optimizers":
-            value = [v.lower() for v in value]
-        out[name] = value
-    return out
+        canonical = rule(name, value)
+        out[name] = value if canonical is None else canonical  # a rule may only check (returning None)
+    return Params(out)

@@ -15,6 +15,8 @@ PALETTE = sns.color_palette("colorblind", 10)  # one colour per digit / method, 
 PANEL = 1.1  # inches per image panel in grids
 WIDE = (8.0, 4.5)  # inches, width x height of single-axes charts
 IMAGE_CMAP = "gray"  # white digit on black, as stored in the IDX files
+LABEL_SIZE = 12  # pt: panel titles and row labels of image grids, readable once the book scales the figure down
+ANNOT_SIZE = 10  # pt: numbers inside heatmap cells (a 4-digit count still fits a 10 x 10 matrix's cell)
 
 _LABELS = {  # axis labels with units, by DataFrame column
     "ratio": "Compression ratio (input values / code values)",
@@ -77,7 +79,7 @@ def sample_grid(
     limits = _image_limits(images)
     for ax, image, label in zip(axes.flat, images, labels):
         _image_panel(ax, image, limits)
-        ax.set_title(str(label), fontsize=9)
+        ax.set_title(str(label), fontsize=LABEL_SIZE)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -100,7 +102,7 @@ def augmentation_grid(
             ax.set_axis_off()
         for ax, image in zip(axes_row, images):
             _image_panel(ax, image, limits)
-        axes_row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        axes_row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=LABEL_SIZE)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -132,7 +134,7 @@ def mean_images(images: np.ndarray, labels: np.ndarray, title: str = "Mean image
     limits = (float(means.min()), float(means.max()))
     for ax, mean, c in zip(axes.flat, means, classes):
         _image_panel(ax, mean, limits)
-        ax.set_title(str(c), fontsize=9)
+        ax.set_title(str(c), fontsize=LABEL_SIZE)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -229,7 +231,9 @@ def confusion_heatmap(cm: np.ndarray, normalize: bool = False, title: str | None
     else:
         values, fmt, unit = cm, "d", "Images (count)"
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
-    sns.heatmap(values, annot=True, fmt=fmt, annot_kws={"fontsize": 7}, square=True, cbar_kws={"label": unit}, ax=ax)
+    sns.heatmap(
+        values, annot=True, fmt=fmt, annot_kws={"fontsize": ANNOT_SIZE}, square=True, cbar_kws={"label": unit}, ax=ax
+    )
     default = "Confusion matrix (row-normalised)" if normalize else "Confusion matrix (counts)"
     ax.set(xlabel="Predicted digit", ylabel="True digit", title=title or default)
     return fig

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import torch
 
 from mnist_helpers import models
-from mnist_helpers.compress import pca_baseline, pca_parameters, rate_distortion_table, reconstruction_metrics
+from mnist_helpers.compress import (
+    CODE_BITS,
+    INPUT_BITS,
+    INPUT_DIM,
+    compression_ratio,
+    pca_baseline,
+    pca_parameters,
+    rate_distortion_table,
+    reconstruction_metrics,
+)
 from mnist_helpers.data import MNIST, to_tensor
 from mnist_helpers.train import encode
 
@@ -41,7 +51,11 @@ def codec_throughput(model: torch.nn.Module, images: torch.Tensor, batch_size: i
 def compression_table(
     split: MNIST, autoencoders: dict[tuple[str, int], Trained], pca: dict[int, tuple[np.ndarray, np.ndarray]]
 ) -> pd.DataFrame:
-    """Rate-distortion rows for every autoencoder and PCA code size: ratio, MSE, PSNR, SSIM, params, throughput."""
+    """Rate-distortion rows for every autoencoder and PCA code size: ratio, MSE, PSNR, SSIM, params, throughput.
+
+    params counts what the decoding side must store: the autoencoder's decoder alone; PCA's components and mean.
+    Throughput is measured for the autoencoders only (NaN for PCA: use `records` / `display_table`).
+    """
     original = split.test_images.astype(np.float32) / 255.0
     x = to_tensor(split.test_images, normalize=False)
     rows = []
@@ -52,7 +66,7 @@ def compression_table(
                 "method": AE_NAMES[kind],
                 "code_size": k,
                 **reconstruction_metrics(original, trained.outputs[:, 0]),
-                "params": models.count_parameters(trained.model),
+                "params": models.count_parameters(trained.model.decoder),  # what the decoding side stores
                 "encode img/s": enc,
                 "decode img/s": dec,
             }
@@ -71,3 +85,47 @@ def compression_table(
     table["encode img/s"] = [extra[(m, c)][0] for m, c in zip(table["method"], table["code_size"])]
     table["decode img/s"] = [extra[(m, c)][1] for m, c in zip(table["method"], table["code_size"])]
     return table
+
+
+MISSING = "—"  # shown where a measure does not apply (PCA's throughput)
+DISPLAY_NAMES = {
+    "ratio": "compression (numbers: pixels per code value)",
+    "bit_ratio": f"compression (bits: {INPUT_BITS}-bit pixels vs float{CODE_BITS} codes)",
+    "params": "decoder parameters (numbers stored)",
+}
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The table as JSON-ready rows: NaN and <NA> become None (JSON null), numpy scalars plain numbers."""
+
+    def plain(v: Any) -> Any:
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return v.item() if hasattr(v, "item") else v
+
+    return [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def display_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> pd.DataFrame:
+    """The table for the page: rounded, columns named with their units, "—" where a measure does not apply."""
+    digits = digits or {
+        "ratio": 1,
+        "bit_ratio": 2,
+        "mse": 5,
+        "psnr": 2,
+        "ssim": 3,
+        "encode img/s": 0,
+        "decode img/s": 0,
+    }
+    shown = table.round(digits).astype(object)
+    shown = shown.where(table.notna(), MISSING)
+    return shown.rename(columns=DISPLAY_NAMES)
+
+
+def compression_phrase(code_size: int) -> str:
+    """Both compression ratios of a code, named: e.g. 32 -> '24.5× in numbers, 6.1× in bits'."""
+    r = compression_ratio(code_size)
+    return (
+        f"{r['dimension_ratio']:.1f}× in numbers ({INPUT_DIM} pixels → {code_size} code values), "
+        f"{r['bit_ratio']:.1f}× in bits ({INPUT_BITS}-bit pixels → float{CODE_BITS} codes)"
+    )

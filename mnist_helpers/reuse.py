@@ -1,7 +1,14 @@
-"""Train a model, or reuse the one saved under the profile with the same settings: the chapters' recipes."""
+"""Train a model, or reuse the one saved under the profile with the same settings: the chapters' recipes.
+
+A saved model carries its key (every setting that made it, the data's fingerprint and the code version) and its
+training history inside its one weights file, written atomically: reuse is decided from that file alone, so a
+crash between two writes can never pair new weights with an old key or history.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,12 +18,22 @@ import torch
 
 from mnist_helpers import augment as aug
 from mnist_helpers import models
-from mnist_helpers.atomic import atomic_path, read_json, write_json
+from mnist_helpers.atomic import atomic_path
 from mnist_helpers.data import MNIST, to_keras, to_tensor
-from mnist_helpers.history import History
+from mnist_helpers.history import COLUMNS, FORMAT, History
 from mnist_helpers.locks import locks_run_folder
 from mnist_helpers.provenance import Run, code_version
-from mnist_helpers.train import fit, load_weights, predict_proba, reconstruct, save_weights, seed_everything
+from mnist_helpers.train import (
+    fit,
+    load_weights,
+    predict_proba,
+    reconstruct,
+    save_weights,
+    seed_everything,
+    weights_meta,
+)
+
+KERAS_META_ATTR = "mnist_helpers_meta"  # HDF5 attribute of a Keras .weights.h5 holding its key and history (JSON)
 
 
 @dataclass
@@ -28,22 +45,51 @@ class Trained:
     history: History
     outputs: np.ndarray
     reused: bool
+    key: dict[str, Any] | None = None  # the settings that made the model (record it with the results)
 
     @property
     def predictions(self) -> np.ndarray:
         return self.outputs.argmax(axis=1)
 
 
-def _reusable(path: Path, key: dict[str, Any]) -> bool:
-    """True when a saved artifact was made with exactly `key` (parameters and code version)."""
-    meta_path = path.with_suffix(".json")
-    if not (path.exists() and meta_path.exists()):
-        return False
-    saved = read_json(meta_path).get("key")
+def validation_split(n: int, val_size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train indices, validation indices): a seeded random `val_size` of range(n) held out, both sorted."""
+    if not 0 < val_size < n:
+        raise ValueError(f"val_size={val_size} must be between 1 and {n - 1} (the training images available).")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return order[val_size:].sort().values, order[:val_size].sort().values
+
+
+def data_fingerprint(split: MNIST) -> str:
+    """A short hash of a split's images and labels: models trained on other images are not reused."""
+    h = hashlib.blake2b(digest_size=8)
+    for a in (split.train_images, split.train_labels, split.test_images, split.test_labels):
+        h.update(np.ascontiguousarray(a))
+    return h.hexdigest()
+
+
+def _saved_history(meta: dict[str, Any] | None, key: dict[str, Any], path: Path) -> History | None:
+    """The History stored with a model made with exactly `key`; None, with the reason printed, otherwise."""
+    saved = meta.get("key") if isinstance(meta, dict) else None
     if saved != key:
-        print(f"{path.name}: made with other parameters or code; retraining.", flush=True)
-        return False
-    return True
+        old = saved if isinstance(saved, dict) else {}
+        changed = ", ".join(
+            f"{k} {old.get(k)!r} -> {key.get(k)!r}" for k in sorted(set(old) | set(key)) if old.get(k) != key.get(k)
+        )
+        print(f"{path.name}: made with other settings ({changed}); retraining.", flush=True)
+        return None
+    data = meta.get("history")
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
+        raise ValueError(f"{path}: its training history is missing or damaged; delete {path} and re-run this chapter.")
+    history = History(meta=dict(data.get("meta") or {}))
+    for row in data["rows"]:
+        history.append(**{k: v for k, v in row.items() if k in COLUMNS})
+    return history
+
+
+def _stored(key: dict[str, Any], history: History) -> dict[str, Any]:
+    """What a weights file carries besides the weights: its key and its history."""
+    return {"key": key, "history": {"format": FORMAT, "rows": history.rows, "meta": history.meta}}
 
 
 def _train_torch(
@@ -61,20 +107,63 @@ def _train_torch(
 ) -> Trained:
     """Train with `fit` (resumable through a checkpoint) or reuse a matching saved model."""
     weights = run.path("models", f"{tag}.pt")
-    if reuse and _reusable(weights, key):
+    history = _saved_history(weights_meta(weights), key, weights) if reuse and weights.exists() else None
+    if history is not None:
         load_weights(model, weights)
-        history = History.from_json(weights.with_suffix(".history.json"))
-        reused = True
     else:
         checkpoint = run.path("checkpoints", f"{tag}.ckpt")
         history = fit(model, x_train, y_train, x_test, y_test, checkpoint=checkpoint, **fit_kwargs)
-        save_weights(model, weights, meta={"key": key})
-        history.to_json(weights.with_suffix(".history.json"))
-        write_json(weights.with_suffix(".json"), {"key": key})
+        save_weights(model, weights, meta=_stored(key, history))  # one file: weights, key and history together
         checkpoint.unlink(missing_ok=True)
-        reused = False
+        reuse = False
     outputs = reconstruct(model, x_test) if output == "reconstruction" else predict_proba(model, x_test)
-    return Trained(tag, model, history, outputs, reused)
+    return Trained(tag, model, history, outputs, reuse, key)
+
+
+def _key(split: MNIST, **settings: Any) -> dict[str, Any]:
+    """Everything that makes a model: its settings, the data it saw (sizes and fingerprint), the code version."""
+    n = {"n_train": len(split.train_labels), "n_test": len(split.test_labels)}
+    return {**settings, **n, "data": data_fingerprint(split), "code_version": code_version()}
+
+
+CLASSIFIER_DEFAULTS: dict[str, Any] = {
+    "optimizer": "adam",
+    "lr": 1e-3,
+    "decay": 0.0,
+    "augment": False,
+    "seed": 0,
+    "model_kwargs": None,
+    "decay_mode": "inverse_time",
+    "normalize": None,
+    "augment_mode": "faithful",
+    "variant": "",
+}
+
+
+def _classifier_key(name: str, split: MNIST, *, epochs: int, batch_size: int, **settings: Any) -> dict[str, Any]:
+    """The key of a `train_classifier` model: every setting (defaults filled in), the data and the code."""
+    s = {**CLASSIFIER_DEFAULTS, **settings}
+    build = models.MODELS[name]
+    return _key(
+        split,
+        name=name,
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=s["optimizer"],
+        lr=s["lr"],
+        decay=s["decay"],
+        augment=s["augment"],
+        seed=s["seed"],
+        model_kwargs=s["model_kwargs"] or {},
+        decay_mode=s["decay_mode"],
+        normalized=build.normalized_input if s["normalize"] is None else bool(s["normalize"]),
+        augment_mode=s["augment_mode"] if s["augment"] else None,
+        variant=s["variant"],
+    )
+
+
+def _classifier_tag(name: str, optimizer: str, seed: int, variant: str) -> str:
+    return f"{name}-{optimizer}-seed{seed}" + (f"-{variant}" if variant else "")
 
 
 @locks_run_folder
@@ -92,26 +181,36 @@ def train_classifier(
     seed: int = 0,
     reuse: bool = True,
     model_kwargs: dict[str, Any] | None = None,
+    decay_mode: str = "inverse_time",  # "inverse_time": Keras per-step lr decay | "l2": torch weight_decay
+    normalize: bool | None = None,  # None: the model's own input scaling; True: Shah's mean/std; False: pixels/255
+    augment_mode: str = "faithful",  # Shah's pipeline: "faithful" (PIL pixel for pixel) | "single_warp"
+    variant: str = "",  # a name for these settings, appended to the saved files' tag (ablations: "l2-raw")
 ) -> Trained:
-    """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings."""
+    """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings.
+
+    Runs that differ from the defaults (an ablation) need their own `variant`, or they overwrite each other's files.
+    """
     if name not in models.CLASSIFIERS:
         raise ValueError(f"classifier name={name!r} is not known; use one of {', '.join(models.CLASSIFIERS)}.")
     build = models.MODELS[name]
-    loss, normalized = build.loss, build.normalized_input
-    key = {
-        "name": name,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "optimizer": optimizer,
-        "lr": lr,
-        "decay": decay,
-        "augment": augment,
-        "seed": seed,
-        "n_train": len(split.train_labels),
-        "n_test": len(split.test_labels),
-        "model_kwargs": model_kwargs or {},
-        "code_version": code_version(),
-    }
+    loss = build.loss
+    normalized = build.normalized_input if normalize is None else bool(normalize)
+    key = _classifier_key(
+        name,
+        split,
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        lr=lr,
+        decay=decay,
+        augment=augment,
+        seed=seed,
+        model_kwargs=model_kwargs,
+        decay_mode=decay_mode,
+        normalize=normalize,
+        augment_mode=augment_mode,
+        variant=variant,
+    )
     seed_everything(seed)
     model = build(**(model_kwargs or {}))
     x_train, x_test = to_tensor(split.train_images, normalized), to_tensor(split.test_images, normalized)
@@ -119,7 +218,7 @@ def train_classifier(
         torch.from_numpy(split.train_labels.astype(np.int64)),
         torch.from_numpy(split.test_labels.astype(np.int64)),
     )
-    tag = f"{name}-{optimizer}-seed{seed}"
+    tag = _classifier_tag(name, optimizer, seed, variant)
     return _train_torch(
         tag,
         model,
@@ -136,8 +235,9 @@ def train_classifier(
         optimizer=optimizer,
         lr=lr,
         decay=decay,
+        decay_mode=decay_mode,
         loss=loss,
-        augment=aug.shah_augmentation(normalized) if augment else None,
+        augment=aug.shah_augmentation(normalized, mode=augment_mode) if augment else None,
         seed=seed,
     )
 
@@ -154,26 +254,40 @@ def train_autoencoder(
     lr: float = 1e-3,
     seed: int = 0,
     reuse: bool = True,
+    max_epochs: int | None = None,  # with patience: train up to this many epochs instead of `epochs`
+    patience: int | None = None,  # stop once validation MSE has not improved for this many epochs
+    val_size: int = 5000,  # images held out of the training images for validation (patience only)
 ) -> Trained:
-    """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it."""
+    """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it.
+
+    With `patience`, `val_size` training images (a seeded random choice) are held out, training runs up
+    to `max_epochs` until their MSE stops improving, and the best epoch's weights are kept; the history records
+    val_loss per epoch and meta "best_epoch"/"stopped_epoch". The test set is never looked at to stop.
+    """
     if kind not in models.AUTOENCODERS:
         raise ValueError(f"autoencoder kind={kind!r} is not known; use one of {', '.join(models.AUTOENCODERS)}.")
-    key = {
-        "kind": kind,
-        "code_size": code_size,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "lr": lr,
-        "seed": seed,
-        "n_train": len(split.train_labels),
-        "n_test": len(split.test_labels),
-        "code_version": code_version(),
-    }
+    key = _key(
+        split,
+        kind=kind,
+        code_size=code_size,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        max_epochs=max_epochs,
+        patience=patience,
+        val_size=val_size if patience else 0,
+    )
     seed_everything(seed)
     model = models.MODELS[kind](code_size)
     x_train, x_test = to_tensor(split.train_images, False), to_tensor(split.test_images, False)
+    stopping: dict[str, Any] = {}
+    if patience is not None:
+        train_idx, val_idx = validation_split(len(x_train), val_size, seed)
+        x_train, stopping = x_train[train_idx], {"val_x": x_train[val_idx], "patience": patience}
+        epochs = max_epochs or epochs
     return _train_torch(
-        f"{kind}-{code_size}-seed{seed}",
+        f"{kind}-{code_size}-seed{seed}" + ("-converged" if patience is not None else ""),
         model,
         run,
         reuse,
@@ -188,6 +302,7 @@ def train_autoencoder(
         lr=lr,
         loss="mse",
         seed=seed,
+        **stopping,
     )
 
 
@@ -206,35 +321,34 @@ def train_keras_dutta(
     reuse: bool = True,
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
+    import h5py
+
     from mnist_helpers.keras_models import dutta_cnn  # keras takes seconds to import: only when asked for
     from mnist_helpers.keras_train import fit_keras, keras_predict_proba
 
-    key = {
-        "name": "dutta_keras",
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "optimizer": optimizer,
-        "lr": lr,
-        "decay": decay,
-        "rotation_factor": rotation_factor,
-        "seed": seed,
-        "n_train": len(split.train_labels),
-        "n_test": len(split.test_labels),
-        "code_version": code_version(),
-    }
+    key = _key(
+        split,
+        name="dutta_keras",
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        lr=lr,
+        decay=decay,
+        rotation_factor=rotation_factor,
+        seed=seed,
+    )
     tag = f"dutta_keras-{optimizer}-seed{seed}"
     weights = run.path("models", f"{tag}.weights.h5")
-    meta = weights.with_name(f"{tag}.json")
     model = dutta_cnn(rotation_factor=rotation_factor, seed=seed)
     x_test = to_keras(split.test_images)
-    if reuse and meta.exists() and weights.exists() and read_json(meta).get("key") == key:
+    history = _saved_history(_keras_meta(weights), key, weights) if reuse and weights.exists() else None
+    if history is not None:
         try:
             model.load_weights(weights)
         except Exception as e:  # h5py/keras raise many types for a damaged file
             raise ValueError(
                 f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
             ) from None
-        history, reused = History.from_json(weights.with_name(f"{tag}.history.json")), True
     else:
         checkpoint = run.path("checkpoints", f"{tag}.npz")
         history = fit_keras(
@@ -251,13 +365,27 @@ def train_keras_dutta(
             seed=seed,
             checkpoint=checkpoint,
         )
-        with atomic_path(weights, suffix=".weights.h5") as tmp:  # Keras insists on the suffix
+        with atomic_path(weights, suffix=".weights.h5") as tmp:  # a unique temporary; Keras insists on the suffix
             model.save_weights(tmp)
-        history.to_json(weights.with_name(f"{tag}.history.json"))
-        write_json(meta, {"key": key})
+            with h5py.File(tmp, "r+") as f:  # key and history inside the weights file, before it is moved in
+                f.attrs[KERAS_META_ATTR] = json.dumps(_stored(key, history))
         checkpoint.unlink(missing_ok=True)
-        reused = False
-    return Trained(tag, model, history, keras_predict_proba(model, x_test), reused)
+        reuse = False
+    return Trained(tag, model, history, keras_predict_proba(model, x_test), reuse, key)
+
+
+def _keras_meta(weights: Path) -> dict[str, Any] | None:
+    """The key and history stored in a Keras weights file's attributes (None if it has none: older format)."""
+    import h5py
+
+    try:
+        with h5py.File(weights, "r") as f:
+            raw = f.attrs.get(KERAS_META_ATTR)
+        return json.loads(raw) if raw is not None else None
+    except (OSError, ValueError) as e:  # not HDF5, truncated, or an attribute that is not our JSON
+        raise ValueError(
+            f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
+        ) from None
 
 
 def train_dutta(
@@ -275,51 +403,37 @@ def train_dutta(
     reuse: bool = True,
 ) -> Trained:
     """Dutta's CNN with Keras `fit` (engine="keras") or its layer-for-layer torch twin in our engine ("torch")."""
+    common = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr, "decay": decay}
     if engine == "keras":
-        return train_keras_dutta(
-            split,
-            run,
-            epochs=epochs,
-            batch_size=batch_size,
-            optimizer=optimizer,
-            lr=lr,
-            decay=decay,
-            rotation_factor=rotation_factor,
-            seed=seed,
-            reuse=reuse,
-        )
+        return train_keras_dutta(split, run, rotation_factor=rotation_factor, seed=seed, reuse=reuse, **common)
     if engine != "torch":
         raise ValueError(f"engine={engine!r} is not known; use keras or torch.")
-    return train_classifier(
-        "dutta_cnn_torch",
-        split,
-        run,
-        epochs=epochs,
-        batch_size=batch_size,
-        optimizer=optimizer,
-        lr=lr,
-        decay=decay,
-        seed=seed,
-        reuse=reuse,
-        model_kwargs={"rotation_factor": rotation_factor, "seed": seed},
-    )
+    twin = {"rotation_factor": rotation_factor, "seed": seed}
+    return train_classifier("dutta_cnn_torch", split, run, seed=seed, reuse=reuse, model_kwargs=twin, **common)
 
 
-def saved_classifier(name: str, split: MNIST, run: Run) -> Trained | None:
-    """The newest model `name` saved under this profile for the same test set and code, or None (chapter 7 reuse)."""
+def saved_classifier(name: str, split: MNIST, run: Run, **train_kwargs: Any) -> Trained | None:
+    """The model `train_classifier(name, split, run, **train_kwargs)` would reuse, or None with the reason printed.
+
+    Chapter 7 reuses chapter 4's Shah CNN this way: only a model made on the same split (same images), seed,
+    settings and code. Without `train_kwargs`, chapter 7's own recipe: run.params' epochs, batch_size and
+    seed, with augmentation.
+    """
+    if not train_kwargs:
+        train_kwargs = {k: run.params[k] for k in ("epochs", "batch_size", "seed") if k in run.params}
+        train_kwargs["augment"] = True
+    settings = {**CLASSIFIER_DEFAULTS, **{k: v for k, v in train_kwargs.items() if k != "reuse"}}
+    key = _classifier_key(name, split, **settings)
+    tag = _classifier_tag(name, settings["optimizer"], settings["seed"], settings["variant"])
+    weights = run.root / "models" / f"{tag}.pt"
+    if not weights.exists():
+        print(f"{weights.name}: not saved under {run.root}; nothing to reuse.", flush=True)
+        return None
+    history = _saved_history(weights_meta(weights), key, weights)
+    if history is None:
+        return None
     build = models.MODELS[name]
-    normalized = build.normalized_input
-    folder = run.root / "models"
-    for weights in sorted(folder.glob(f"{name}-*.pt"), key=lambda p: p.stat().st_mtime, reverse=True):
-        if not weights.with_suffix(".json").exists():
-            continue
-        key = read_json(weights.with_suffix(".json")).get("key", {})
-        if key.get("code_version") != code_version() or key.get("n_test") != len(split.test_labels):
-            print(f"{weights.name}: made by other code or on another test set; not reused.", flush=True)
-            continue
-        model = build()
-        load_weights(model, weights)
-        history = History.from_json(weights.with_suffix(".history.json"))
-        probs = predict_proba(model, to_tensor(split.test_images, normalized))
-        return Trained(weights.stem, model, history, probs, reused=True)
-    return None
+    model = build(**(settings["model_kwargs"] or {}))
+    load_weights(model, weights)
+    probs = predict_proba(model, to_tensor(split.test_images, key["normalized"]))
+    return Trained(weights.stem, model, history, probs, True, key)

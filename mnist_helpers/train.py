@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
+import math
 import os
 import random
 import time
@@ -28,6 +30,7 @@ KERAS_EPSILON = 1e-7  # Keras' default epsilon for Adam and RMSprop, used so the
 KERAS_RMSPROP_RHO = 0.9  # Keras' default RMSprop average decay (torch calls it alpha, default 0.99)
 CHECKPOINT_FORMAT = "mnist_helpers.checkpoint/1"
 WEIGHTS_FORMAT = "mnist_helpers.weights/1"
+DECAY_MODES = ("inverse_time", "l2")  # what `decay` means: Keras's per-step lr decay | torch's weight_decay
 NOT_RESUME_KEYS = ("epochs", "torch")  # run parameters that may change between a run and its resumption
 
 
@@ -44,19 +47,27 @@ def inverse_time_decay(lr0: float, decay: float, step: int) -> float:
 
 
 def make_optimizer(
-    name: str, params: Any, lr: float = 1e-3, decay: float = 0.0
+    name: str, params: Any, lr: float = 1e-3, decay: float = 0.0, decay_mode: str = "inverse_time"
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """Adam or RMSprop with Keras' defaults, and a per-step inverse-time-decay scheduler (step it every batch)."""
-    key = name.lower() if isinstance(name, str) else name
-    if key == "adam":  # fused: one kernel for all parameters, the same update (~2% faster steps on our CNNs)
-        optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON, fused=True)
-    elif key == "rmsprop":
-        optimizer = torch.optim.RMSprop(params, lr=lr, alpha=KERAS_RMSPROP_RHO, eps=KERAS_EPSILON)
-    else:
-        raise ValueError(f"optimizer name={name!r} is not known; use one of {', '.join(OPTIMIZERS)}.")
+    """Adam or RMSprop with Keras' defaults, and a per-step scheduler (step it every batch).
+
+    decay_mode="inverse_time": `decay` is legacy Keras's per-step learning-rate decay (C11);
+    decay_mode="l2": `decay` is torch's `weight_decay` (an L2 term in the gradient) and the rate stays fixed.
+    """
+    if decay_mode not in DECAY_MODES:
+        raise ValueError(f"decay_mode={decay_mode!r} is not known; use one of {', '.join(DECAY_MODES)}.")
     if not decay >= 0:
         raise ValueError(f"decay={decay!r} must be >= 0 (per optimizer step; 0 keeps the learning rate fixed).")
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, decay, step))
+    l2 = decay if decay_mode == "l2" else 0.0
+    key = name.lower() if isinstance(name, str) else name
+    if key == "adam":  # fused: one kernel for all parameters, the same update (~2% faster steps on our CNNs)
+        optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON, weight_decay=l2, fused=True)
+    elif key == "rmsprop":
+        optimizer = torch.optim.RMSprop(params, lr=lr, alpha=KERAS_RMSPROP_RHO, eps=KERAS_EPSILON, weight_decay=l2)
+    else:
+        raise ValueError(f"optimizer name={name!r} is not known; use one of {', '.join(OPTIMIZERS)}.")
+    per_step = decay if decay_mode == "inverse_time" else 0.0
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, per_step, step))
     return optimizer, scheduler
 
 
@@ -80,6 +91,10 @@ def fit(
     eval_batch_size: int = 1000,  # images per evaluation batch
     channels_last: bool | None = None,  # None: on for models with Conv2d layers and 4-D inputs
     limit_batches: int | None = None,  # cap on training batches per epoch (smoke tests, benchmarks)
+    decay_mode: str = "inverse_time",  # what `decay` means: "inverse_time" (Keras, per step) | "l2" (weight_decay)
+    val_x: torch.Tensor | None = None,  # a validation split carved from the training images, scored every epoch
+    val_y: torch.Tensor | None = None,
+    patience: int | None = None,  # stop after this many epochs without a lower val_loss; best weights restored
 ) -> History:
     """Train `model` in place and return its per-epoch History; the model is left in eval mode.
 
@@ -89,6 +104,11 @@ def fit(
     input; its accuracies are None. With `checkpoint`, the full training state is written atomically
     after every epoch, and a run started with the same parameters resumes after the last saved epoch,
     ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed).
+    With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has not
+    improved for `patience` epochs, the weights of the best epoch are restored, and meta records "best_epoch"
+    and "stopped_epoch" (the last epoch trained).
+
+    A NaN or infinite training loss stops the run with FloatingPointError naming the epoch and step.
     """
     check_positive(epochs=epochs, batch_size=batch_size, eval_batch_size=eval_batch_size)
     if limit_batches is not None:
@@ -98,7 +118,12 @@ def fit(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer.")
     mode = resolve_progress(progress)
-    opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay)  # checks name and decay
+    if patience is not None:
+        check_positive(patience=patience)
+        if val_x is None:
+            raise ValueError("patience needs val_x: carve a validation split from the training images (never test).")
+    opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay, decay_mode=decay_mode)
+    val_x, val_y = (None, None) if val_x is None else _as_data(val_x, val_y, "validation", loss)
     train_x, train_y = _as_data(train_x, train_y, "train", loss)
     test_x, test_y = (None, None) if test_x is None else _as_data(test_x, test_y, "test", loss)
     if channels_last is None:
@@ -115,6 +140,9 @@ def fit(
             "optimizer": optimizer.lower(),
             "lr": lr,
             "decay": decay,
+            "decay_mode": decay_mode,
+            "n_val": 0 if val_x is None else len(val_x),
+            "patience": patience,
             "loss": loss,
             "augment": _describe(augment),
             "seed": int(seed),
@@ -129,7 +157,10 @@ def fit(
     first = 1
     if checkpoint is not None and Path(checkpoint).exists():
         first = _resume(checkpoint, model, opt, scheduler, history, epochs)
+    best = _best_so_far(history, checkpoint if first > 1 else None)
     for epoch in range(first, epochs + 1):
+        if patience is not None and best["epoch"] is not None and epoch - 1 - best["epoch"] >= patience:
+            break
         started = time.perf_counter()
         bar = epoch_bar(epoch, epochs, n_batches, mode)
         train_loss, train_acc = _train_epoch(
@@ -150,6 +181,11 @@ def fit(
         test_loss, test_acc = (
             (None, None) if test_x is None else _evaluate(model, test_x, test_y, loss, eval_batch_size, channels_last)
         )
+        val_loss, val_acc = (
+            (None, None) if val_x is None else _evaluate(model, val_x, val_y, loss, eval_batch_size, channels_last)
+        )
+        if val_loss is not None and (best["loss"] is None or val_loss < best["loss"]):
+            best = {"loss": val_loss, "epoch": epoch, "model": copy.deepcopy(model.state_dict())}
         history.append(
             epoch=epoch,
             train_loss=train_loss,
@@ -158,6 +194,8 @@ def fit(
             test_acc=test_acc,
             lr=scheduler.get_last_lr()[0],
             seconds=time.perf_counter() - started,
+            val_loss=val_loss,
+            val_acc=val_acc,
         )
         report_epoch(history.rows[-1], epochs, mode, bar)
         if checkpoint is not None:
@@ -171,8 +209,12 @@ def fit(
                     "scheduler": scheduler.state_dict(),
                     "history": history.rows,
                     "meta": history.meta,
+                    "best_model": best["model"],
                 },
             )
+    if patience is not None and best["model"] is not None:
+        model.load_state_dict(best["model"])
+        history.meta.update(best_epoch=best["epoch"], stopped_epoch=history.rows[-1]["epoch"])
     model.to(memory_format=torch.contiguous_format)  # so predictions match a model reloaded from its weights
     model.eval()
     return history
@@ -210,11 +252,17 @@ def _train_epoch(
             xb = xb.contiguous(memory_format=torch.channels_last)
         out = model(xb)
         batch_loss = _loss(out, yb, loss, "mean")
+        value = batch_loss.item()
+        if not math.isfinite(value):  # stop before the update spreads NaN into the weights
+            raise FloatingPointError(
+                f"training diverged: the {loss} loss is {value} at epoch {epoch}, step {b + 1} of {n_batches}. "
+                "Lower the learning rate (lr) or the decay, or check the inputs for NaN or infinite values."
+            )
         opt.zero_grad(set_to_none=True)
         batch_loss.backward()
         opt.step()
         scheduler.step()
-        total += batch_loss.item() * len(idx)
+        total += value * len(idx)
         seen += len(idx)
         if loss != "mse":
             correct += int((out.argmax(dim=1) == yb).sum())
@@ -290,6 +338,14 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     return state["meta"]
 
 
+def weights_meta(path: str | os.PathLike) -> dict[str, Any]:
+    """The meta stored inside a file written by `save_weights` (what made it), without loading it into a model."""
+    meta = _load(path, WEIGHTS_FORMAT).get("meta")
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: its meta is not a mapping (damaged or foreign file); delete it and re-run.")
+    return meta
+
+
 def _resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, history: History, epochs: int) -> int:
     """Restore a matching checkpoint into model/opt/scheduler/history and return the next epoch (1 if stale)."""
     state = _load(path, CHECKPOINT_FORMAT)
@@ -310,6 +366,19 @@ def _resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any,
     if state["epoch"] < epochs:
         print(f"checkpoint {path}: resuming at epoch {state['epoch'] + 1}/{epochs}.", flush=True)
     return state["epoch"] + 1
+
+
+def _best_so_far(history: History, checkpoint: str | os.PathLike | None) -> dict[str, Any]:
+    """The lowest val_loss among resumed rows, its epoch and weights (from the checkpoint); all None when fresh."""
+    scored = [r for r in history.rows if r.get("val_loss") is not None]
+    if not scored or checkpoint is None:
+        return {"loss": None, "epoch": None, "model": None}
+    row = min(scored, key=lambda r: r["val_loss"])
+    return {
+        "loss": row["val_loss"],
+        "epoch": row["epoch"],
+        "model": _load(checkpoint, CHECKPOINT_FORMAT).get("best_model"),
+    }
 
 
 def _save(path: str | os.PathLike, state: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ import os
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+if os.environ.get("MNIST_DATA_DIR"):  # nbval's kernels run in notebooks/: a relative path must not change meaning
+    os.environ["MNIST_DATA_DIR"] = os.path.abspath(os.path.expanduser(os.environ["MNIST_DATA_DIR"]))
 
 import torch
 

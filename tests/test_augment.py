@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from scipy import stats
 
 from mnist_helpers import augment as A
+from mnist_helpers.data import MEAN, STD
 
 H = W = 28  # pixels, MNIST
 
@@ -101,9 +102,11 @@ def test_per_batch_draw_applies_one_parameter_set_to_every_sample():
 # --- geometry ----------------------------------------------------------------------------------------
 
 
-def test_zero_ranges_give_the_identity():
-    x = torch.rand(6, 1, H, W)
-    out = A.shah_augment(x, gen(), degrees=0.0, scale=(1.0, 1.0), ratio=(1.0, 1.0), translate=(0.0, 0.0))
+@pytest.mark.parametrize("mode", A.SHAH_MODES)
+def test_zero_ranges_give_the_identity(mode):
+    x = torch.randint(0, 256, (6, 1, H, W)).float() / 255  # 8-bit pixels, as MNIST's
+    still = dict(degrees=0.0, scale=(1.0, 1.0), ratio=(1.0, 1.0), translate=(0.0, 0.0))
+    out = A.shah_augment(x, gen(), mode=mode, **still)
     torch.testing.assert_close(out, x, atol=1e-5, rtol=0)
 
 
@@ -156,12 +159,15 @@ def test_composed_matrix_equals_rotate_then_crop_then_shift_one_after_another():
     torch.testing.assert_close(composed[inside], x[inside], atol=1e-6, rtol=0)
 
 
-def test_fill_sets_the_background_shifted_in_from_outside():
+@pytest.mark.parametrize("mode", A.SHAH_MODES)
+def test_fill_sets_the_background_shifted_in_from_outside(mode):
     background = -0.1307 / 0.3081  # a blank image after Shah's normalisation
     x = torch.full((4, 1, H, W), background)
-    out = A.shah_augment(x, gen(), degrees=10.0, fill=background)
+    mean_std = (0.1307, 0.3081)
+    out = A.shah_augment(x, gen(), degrees=10.0, fill=background, mode=mode, mean_std=mean_std)
     torch.testing.assert_close(out, x, atol=1e-5, rtol=0)
-    assert not torch.allclose(A.shah_augment(x, gen(), fill=0.0), x, atol=1e-3)  # the default fill differs
+    differs = A.shah_augment(x, gen(), fill=0.0, mode=mode, mean_std=mean_std)
+    assert not torch.allclose(differs, x, atol=1e-3)  # the default fill differs
 
 
 def test_rotate_matches_keras_affine_transform_with_reflect_fill():
@@ -268,3 +274,17 @@ def test_hand_written_affine_grid_equals_torchs():
     theta = A.shah_matrices(A.sample_shah_params(8, 20, 36, gen()), 20, 36).float()
     expected = F.affine_grid(theta, [8, 1, 20, 36], align_corners=False)
     torch.testing.assert_close(A.affine_grid(theta, 20, 36), expected, atol=1e-6, rtol=0)
+
+
+def test_shah_augmentation_fills_the_background_with_normalised_black():
+    x = torch.full((4, 1, 28, 28), -MEAN / STD)  # an all-black normalised batch stays all black
+    out = A.shah_augmentation(normalized=True)(x, gen())
+    torch.testing.assert_close(out, x)
+    raw = A.shah_augmentation(normalized=False)(torch.zeros(4, 1, 28, 28), gen())
+    assert raw.abs().max() == 0
+
+
+@pytest.mark.parametrize("factor", [-0.1, 0.6, float("nan"), "0.1", True])
+def test_rotation_factor_outside_a_half_turn_names_the_parameter_and_the_usual_values(factor):
+    with pytest.raises(ValueError, match=r"rotation_factor .*10/360.*0\.1"):
+        A.check_rotation_factor(factor)

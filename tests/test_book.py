@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -16,6 +18,21 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+NARROW = 420  # px: a phone held upright
+CHAPTERS = (
+    "01_preprocessing",
+    "02_augmentation",
+    "03_mlp",
+    "04_cnn",
+    "05_optimizers",
+    "06_autoencoders",
+    "07_confusion",
+)
+# Issue 14's page polish lives in the notebooks (cell tags, admonitions, captions). The checks below
+# are written; switch them on once the executed notebooks in book/ carry it.
+POLISHED_NOTEBOOKS = os.environ.get("BOOK_POLISH_CHECKS") == "1"
+polish = pytest.mark.skipif(not POLISHED_NOTEBOOKS, reason="book/ notebooks not yet polished (BOOK_POLISH_CHECKS=1)")
+CORRECTIONS = {"02_augmentation": "C9", "04_cnn": "C10", "03_mlp": "C11"}  # page: the seed correction it explains
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -27,6 +44,11 @@ CHROMIUM_ARGS = [
 ]  # no background traffic: this machine has no internet
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # one line per request would bury pytest's report
+        pass
+
+
 @pytest.fixture(scope="module")
 def site():
     """Build the book from the committed executed notebooks, warnings as errors, and serve it on 127.0.0.1."""
@@ -35,8 +57,7 @@ def site():
         [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, f"jupyter-book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -134,3 +155,109 @@ def test_chapters_show_figures(site, browser):
         page.goto(f"{site}/book/{chapter}.html", wait_until="load")
         assert page.evaluate("document.querySelectorAll('img').length") >= 2, f"{chapter}: no figures"
     page.close()
+
+
+def _open(browser, url, width, mode="light"):
+    """A page at `width` px in light or dark mode (pydata-sphinx-theme reads the mode from localStorage)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(200)
+    return page
+
+
+def test_every_page_fits_a_narrow_screen_without_sideways_scrolling_in_light_and_dark(site, browser):
+    shots = SHOTS / f"{NARROW}px"
+    shots.mkdir(parents=True, exist_ok=True)
+    too_wide = []
+    for page_name in pages():
+        for mode in ("light", "dark"):
+            page = _open(browser, f"{site}/{page_name}", NARROW, mode)
+            width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            stem = page_name.replace("/", "_").removesuffix(".html")
+            page.screenshot(path=str(shots / f"{stem}_{mode}.png"), full_page=True)
+            if width[0] > width[1]:
+                too_wide.append(f"{page_name} ({mode}): page is {width[0]} px wide on a {width[1]} px screen")
+            page.context.close()
+    assert not too_wide, "\n".join(too_wide)
+
+
+def test_results_table_verdicts_are_on_screen_at_420px(site, browser):
+    page = _open(browser, f"{site}/book/intro.html", NARROW)
+    rights = page.evaluate("""Array.from(document.querySelectorAll('table#results-table tbody tr td:last-child'))
+                              .map(c => c.getBoundingClientRect().right)""")
+    page.context.close()
+    assert len(rights) == 11, "the results table is missing"
+    assert max(rights) <= NARROW, f"verdict cells end at {max(rights):.0f} px on a {NARROW} px screen"
+
+
+def test_header_has_no_second_search_field(site, browser):
+    page = _open(browser, f"{site}/book/intro.html", 1400)
+    persistent = page.evaluate("document.querySelectorAll('.navbar-persistent--container').length")
+    visible_fields = page.evaluate("""Array.from(document.querySelectorAll('.search-button-field'))
+                                      .filter(e => e.offsetParent !== null).length""")
+    page.context.close()
+    assert persistent == 0 and visible_fields == 1
+
+
+def test_repository_buttons_follow_the_one_repository_url_setting(site):
+    spec = importlib.util.spec_from_file_location("page_fixes", ROOT / "book" / "_ext" / "page_fixes.py")
+    page_fixes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(page_fixes)
+    launch = {"notebook_interface": "jupyterlab", "binderhub_url": "https://hub.example"}
+    off = page_fixes.theme_options_for({"repository_url": "", "launch_buttons": launch})
+    on = page_fixes.theme_options_for({"repository_url": "https://example.org/o/r", "launch_buttons": launch})
+    assert not off["use_repository_button"] and "binderhub_url" not in off["launch_buttons"]
+    assert on["use_repository_button"] and on["launch_buttons"]["binderhub_url"]
+    assert "repository-button" not in (HTML / "book" / "04_cnn.html").read_text()  # _config.yml leaves the url empty
+
+
+# Page polish (issue 14): each returns a list of problems on one open page.
+HIDDEN_CODE = re.compile(r"^(from \S+ import|import \S+|params = validate\(|glue\(.*display=False|# NBVAL)", re.M)
+
+
+def visible_code_a_reader_does_not_need(page) -> list[str]:
+    """Code cells shown in full that only set up the page: parameters, imports, validate(...), glue(...)."""
+    shown = page.evaluate("""Array.from(document.querySelectorAll('.cell .cell_input'))
+        .filter(e => e.offsetParent !== null && !e.closest('details:not([open])'))
+        .map(e => ({code: e.innerText, parameters: /tag_(injected-)?parameters/.test(e.closest('.cell').className)}))
+    """)
+    return [c["code"].splitlines()[0][:80] for c in shown if c["parameters"] or HIDDEN_CODE.search(c["code"])]
+
+
+def training_logs_shown_open(page, longest: int = 12) -> list[str]:
+    """Outputs of more than `longest` epoch lines that are not folded away (hide-output)."""
+    outputs = page.evaluate("""Array.from(document.querySelectorAll('.cell_output .output.stream'))
+        .filter(e => e.offsetParent !== null).map(e => e.innerText)""")
+    return [
+        o.splitlines()[0][:80]
+        for o in outputs
+        if sum(line.lstrip().startswith("epoch") for line in o.splitlines()) > longest
+    ]
+
+
+def figures_without_captions(page) -> list[str]:
+    """Figures with no caption, or whose alt text is a content hash instead of words."""
+    figures = page.evaluate("""Array.from(document.querySelectorAll('.bd-article img')).map(i => ({
+        alt: i.alt, caption: !!i.closest('figure') && !!i.closest('figure').querySelector('figcaption')}))""")
+    return [f["alt"][:40] for f in figures if not f["caption"] or re.search(r"[0-9a-f]{32,}", f["alt"] or "")]
+
+
+def corrections_without_admonition(page, claim: str) -> list[str]:
+    """The seed correction `claim` (C9, C10, C11) must sit in an admonition on its chapter's page."""
+    texts = page.evaluate("Array.from(document.querySelectorAll('.admonition')).map(a => a.innerText)")
+    return [] if any(claim in t for t in texts) else [f"no admonition names {claim}"]
+
+
+@polish
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_hides_setup_code_folds_logs_and_captions_figures(site, browser, chapter):
+    page = _open(browser, f"{site}/book/{chapter}.html", 1400)
+    problems = (
+        visible_code_a_reader_does_not_need(page) + training_logs_shown_open(page) + figures_without_captions(page)
+    )
+    if chapter in CORRECTIONS:
+        problems += corrections_without_admonition(page, CORRECTIONS[chapter])
+    page.context.close()
+    assert not problems, f"{chapter}: " + "; ".join(problems)

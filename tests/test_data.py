@@ -344,3 +344,11 @@ def test_stratified_subset_is_deterministic_and_balanced(mnist):
 def test_stratified_subset_rejects_bad_sizes(n):
     with pytest.raises(ValueError, match="subset size n="):
         data.stratified_subset(np.arange(60000) % 10, n)
+
+
+def test_load_split_gives_stratified_subsets_and_the_whole_split_by_default(mnist):
+    small = data.load_split(600, 200, seed=1)
+    assert small.train_images.shape == (600, 28, 28) and small.test_images.shape == (200, 28, 28)
+    assert (np.bincount(small.train_labels, minlength=10) >= 50).all()
+    whole = data.load_split()
+    assert len(whole.train_labels) == data.TRAIN_SIZE and len(whole.test_labels) == data.TEST_SIZE

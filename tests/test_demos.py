@@ -35,4 +35,12 @@ def test_throughput_table_reports_positive_rates():
     t = demos.throughput_table(
         x, demos.TRANSFORMS["Shah's pipeline (all three)"], {"per sample": 1, "batched": 64}, per_sample_images=20
     )
-    assert (t["images/s"] > 0).all() and t.loc["per sample", "images timed"] == 20
+    assert t.loc["per sample", "images timed"] == 20 and t.loc["batched", "images timed"] == 150
+    np.testing.assert_allclose(t["s per 60k epoch"], 60000 / t["images/s"])
+
+
+def test_draw_rows_put_the_originals_first_and_label_every_row():
+    examples = (digits()[:, 0] * 255).numpy().astype(np.uint8)
+    rows, labels = demos.draw_rows(examples, demos.TRANSFORMS["RandomRotation(10)"], n_draws=2, seed=0)
+    assert labels == ["original", "draw 1", "draw 2"]
+    assert rows[0] is examples and len(rows) == 3 and rows[1].shape == (3, 28, 28)

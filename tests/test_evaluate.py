@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from sklearn import metrics
@@ -141,3 +142,9 @@ def test_evaluate_classifier_bundles_metrics_as_json():
 def test_probabilities_of_the_wrong_shape_name_the_parameter():
     with pytest.raises(ValueError, match="probs"):
         evaluate.log_loss(np.array([0, 1]), np.array([0.3, 0.7]))
+
+
+def test_pair_overlap_counts_claimed_pairs_among_the_top_in_either_order():
+    pairs = pd.DataFrame({"pair": ["4↔9", "3↔5", "2↔7", "5↔6"]})
+    assert evaluate.pair_overlap(pairs, ("7↔2", "9↔4", "6↔5"), top=3) == 2  # 5↔6 is fourth
+    assert evaluate.pair_overlap(pairs, ("7↔2", "9↔4", "6↔5"), top=4) == 3

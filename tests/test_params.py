@@ -13,12 +13,12 @@ from mnist_helpers.params import ParameterError, validate
         ("epochs", 2.5, "integer >= 1"),
         ("optimizer", "sgd", "adam, rmsprop"),
         ("optimizers", ["adam", "adagrad"], "adam, rmsprop"),
-        ("profile", "huge", "quick, full, seed"),
+        ("profile", "Huge!", "quick, full, seed"),
         ("train_size", 60001, "from 1 to 60000"),
         ("test_size", 10001, "from 1 to 10000"),
-        ("lr", "fast", "positive number"),
-        ("lr", -1e-3, "positive number"),
-        ("lr", 0.0, "positive number"),
+        ("lr", "fast", "finite number > 0"),
+        ("lr", -1e-3, "finite number > 0"),
+        ("lr", 0.0, "finite number > 0"),
         ("batch_size", 0, "integer >= 1"),
         ("code_sizes", [16, 785], "from 1 to 784"),
         ("decay", -1e-4, ">= 0"),
@@ -38,11 +38,15 @@ def test_unknown_parameter_is_rejected_with_the_known_ones():
         validate(epoch=3)
 
 
-def test_good_values_pass_and_names_are_normalised():
-    out = validate(
-        epochs=3, optimizer="Adam", optimizers=["RMSProp"], lr=1e-3, decay=0, code_sizes=[8, 784]
-    )
-    assert out["optimizer"] == "adam" and out["optimizers"] == ["rmsprop"]
+def test_good_values_pass_unchanged():
+    out = validate(epochs=3, optimizer="adam", optimizers=["rmsprop", "adam"], lr=1e-3, decay=0, code_sizes=[8, 784])
+    assert out["optimizer"] == "adam" and out["optimizers"] == ["rmsprop", "adam"] and out["decay"] == 0
+    assert out.optimizer == "adam"  # validated values also read as attributes
+
+
+def test_reading_a_parameter_a_chapter_does_not_have_names_the_ones_it_has():
+    with pytest.raises(AttributeError, match="no parameter 'epoch'; this chapter has epochs"):
+        _ = validate(epochs=3).epoch
 
 
 def test_booleans_are_not_integers():

@@ -24,7 +24,7 @@ TRAIN_SCRIPT = textwrap.dedent("""
     from mnist_helpers import data, reuse
     from mnist_helpers.provenance import Run
     split = data.load_split(2000, 500, seed=0)
-    run = Run("kill", {"profile": "quick"}, sys.argv[1])
+    run = Run("kill", {"profile": "test"}, sys.argv[1])
     trained = reuse.train_classifier("shah_cnn", split, run, epochs=4, batch_size=64, augment=True, seed=0)
     print("FINAL " + json.dumps(trained.history.rows[-1]), flush=True)
 """)
@@ -55,8 +55,8 @@ def test_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(tm
     uninterrupted = final_row(run_training(tmp_path / "a"))
     killed = run_training(tmp_path / "b", kill_after_epoch=2)
     assert "FINAL" not in killed
-    assert list((tmp_path / "b" / "quick" / "checkpoints").glob("*.ckpt")), "no checkpoint survived the kill"
-    assert not list((tmp_path / "b" / "quick" / "models").glob("*.pt")), "a half-trained model was saved as final"
+    assert list((tmp_path / "b" / "test" / "checkpoints").glob("*.ckpt")), "no checkpoint survived the kill"
+    assert not list((tmp_path / "b" / "test" / "models").glob("*.pt")), "a half-trained model was saved as final"
     resumed = run_training(tmp_path / "b")
     assert "resuming at epoch" in resumed
     row = final_row(resumed)
@@ -70,18 +70,18 @@ def split():
 
 
 def test_truncated_model_artifact_names_the_file_and_the_fix(split, tmp_path):
-    run = Run("t", {"profile": "quick"}, tmp_path)
+    run = Run("t", {"profile": "test"}, tmp_path)
     reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
-    weights = tmp_path / "quick" / "models" / "mlp-adam-seed0.pt"
+    weights = tmp_path / "test" / "models" / "mlp-adam-seed0.pt"
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(ValueError, match=r"mlp-adam-seed0.pt.*delete it and re-run"):
         reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
 
 
 def test_foreign_model_artifact_names_the_file(split, tmp_path):
-    run = Run("t", {"profile": "quick"}, tmp_path)
+    run = Run("t", {"profile": "test"}, tmp_path)
     reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
-    weights = tmp_path / "quick" / "models" / "mlp-adam-seed0.pt"
+    weights = tmp_path / "test" / "models" / "mlp-adam-seed0.pt"
     weights.write_bytes(os.urandom(2000))
     with pytest.raises(ValueError, match=r"mlp-adam-seed0.pt.*delete it and re-run"):
         reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
@@ -95,19 +95,17 @@ def test_metrics_json_that_does_not_parse_names_the_file(tmp_path):
         provenance.load_metrics(tmp_path, "quick")
 
 
-def test_artifact_meta_that_does_not_parse_names_the_file(split, tmp_path):
-    run = Run("t", {"profile": "quick"}, tmp_path)
+def test_stray_meta_json_beside_a_model_is_not_consulted(split, tmp_path):
+    run = Run("t", {"profile": "test"}, tmp_path)
     reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
-    meta = tmp_path / "quick" / "models" / "mlp-adam-seed0.json"
-    meta.write_text("{not json")
-    with pytest.raises(ValueError, match=r"mlp-adam-seed0.json: not valid JSON"):
-        reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
+    (tmp_path / "test" / "models" / "mlp-adam-seed0.json").write_text("{not json")
+    assert reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32).reused
 
 
 def test_damaged_keras_weights_name_the_file(split, tmp_path):
-    run = Run("t", {"profile": "quick"}, tmp_path)
+    run = Run("t", {"profile": "test"}, tmp_path)
     reuse.train_keras_dutta(split, run, epochs=1, batch_size=64)
-    weights = tmp_path / "quick" / "models" / "dutta_keras-adam-seed0.weights.h5"
+    weights = tmp_path / "test" / "models" / "dutta_keras-adam-seed0.weights.h5"
     weights.write_bytes(b"not an h5 file")
     with pytest.raises(ValueError, match=r"dutta_keras-adam-seed0.weights.h5.*delete it and re-run"):
         reuse.train_keras_dutta(split, run, epochs=1, batch_size=64)
@@ -190,14 +188,14 @@ def test_temporaries_have_unique_names_matched_by_the_stale_pattern_and_ignored_
 
 
 def test_stale_temporaries_are_cleaned_by_the_recipes(split, tmp_path):
-    models_dir = tmp_path / "quick" / "models"
+    models_dir = tmp_path / "test" / "models"
     models_dir.mkdir(parents=True)
     stale = models_dir / ".dutta_keras-adam-seed0.weights.h5.x8d.tmp.weights.h5"
     stale.write_bytes(b"half a model")
     fresh = models_dir / ".mlp-adam-seed0.pt.a1b.tmp"  # as if another process were writing it right now
     fresh.write_bytes(b"")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    reuse.train_classifier("mlp", split, Run("t", {"profile": "quick"}, tmp_path), epochs=1, batch_size=32)
+    reuse.train_classifier("mlp", split, Run("t", {"profile": "test"}, tmp_path), epochs=1, batch_size=32)
     assert not stale.exists() and fresh.exists()
 
 
@@ -210,8 +208,8 @@ def test_keras_save_that_fails_leaves_no_partial_file(split, tmp_path, monkeypat
 
     monkeypatch.setattr(keras.Model, "save_weights", disk_full)
     with pytest.raises(OSError, match=r"cannot write .*dutta_keras-adam-seed0.weights.h5: No space left on device"):
-        reuse.train_keras_dutta(split, Run("t", {"profile": "quick"}, tmp_path), epochs=1, batch_size=64)
-    assert [p.name for p in (tmp_path / "quick" / "models").iterdir()] == []
+        reuse.train_keras_dutta(split, Run("t", {"profile": "test"}, tmp_path), epochs=1, batch_size=64)
+    assert [p.name for p in (tmp_path / "test" / "models").iterdir()] == []
 
 
 # ---------------------------------------------------------------- one writer per profile folder (issue 13 case 9)
@@ -229,7 +227,7 @@ HOLD_SCRIPT = textwrap.dedent("""
 def held(tmp_path):
     """Another process holding the lock of tmp_path/quick; yields its pid."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_SCRIPT, str(tmp_path / "quick")], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_SCRIPT, str(tmp_path / "test")], stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout.readline().strip() == "HELD"
     yield proc.pid
@@ -240,8 +238,8 @@ def held(tmp_path):
 def test_a_held_profile_folder_is_refused_naming_pid_host_command_and_since(held, tmp_path):
     from mnist_helpers import locks
 
-    refused = rf"quick is in use by process {held} on \S+ \(.*-c.*\), since 20\d\d-"
-    with pytest.raises(locks.LockHeld, match=refused), locks.folder_lock(tmp_path / "quick"):
+    refused = rf"test is in use by process {held} on \S+ \(.*-c.*\), since 20\d\d-"
+    with pytest.raises(locks.LockHeld, match=refused), locks.folder_lock(tmp_path / "test"):
         pass
 
 
@@ -249,8 +247,8 @@ def test_a_second_keras_training_on_the_same_profile_is_refused_not_collided(hel
     from mnist_helpers import locks
 
     with pytest.raises(locks.LockHeld, match=rf"in use by process {held}"):
-        reuse.train_keras_dutta(split, Run("t", {"profile": "quick"}, tmp_path), epochs=1, batch_size=64)
-    assert not (tmp_path / "quick" / "models").exists()
+        reuse.train_keras_dutta(split, Run("t", {"profile": "test"}, tmp_path), epochs=1, batch_size=64)
+    assert not (tmp_path / "test" / "models").exists()
 
 
 def test_the_lock_of_a_killed_holder_is_free(held, tmp_path):
@@ -258,7 +256,7 @@ def test_the_lock_of_a_killed_holder_is_free(held, tmp_path):
 
     os.kill(held, signal.SIGKILL)
     time.sleep(0.5)
-    with locks.folder_lock(tmp_path / "quick"):
+    with locks.folder_lock(tmp_path / "test"):
         pass
 
 
@@ -270,7 +268,7 @@ KERAS_SCRIPT = textwrap.dedent("""
     from mnist_helpers import data, reuse
     from mnist_helpers.provenance import Run
     split = data.load_split(600, 200, seed=0)
-    run = Run("kill", {"profile": "quick"}, sys.argv[1])
+    run = Run("kill", {"profile": "test"}, sys.argv[1])
     trained = reuse.train_keras_dutta(split, run, epochs=3, batch_size=32, decay=1e-3, seed=0)
     print("FINAL " + json.dumps(trained.history.rows[-1]), flush=True)
     print("PROBS " + json.dumps(trained.outputs[:20].ravel().tolist()), flush=True)
@@ -297,8 +295,8 @@ def test_keras_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_
     uninterrupted = run_keras(tmp_path / "a")
     killed = run_keras(tmp_path / "b", kill_after_epoch=1)
     assert "FINAL" not in killed
-    assert list((tmp_path / "b" / "quick" / "checkpoints").glob("*.npz")), "no checkpoint survived the kill"
-    assert not list((tmp_path / "b" / "quick" / "models").glob("*.h5")), "a half-trained model was saved as final"
+    assert list((tmp_path / "b" / "test" / "checkpoints").glob("*.npz")), "no checkpoint survived the kill"
+    assert not list((tmp_path / "b" / "test" / "models").glob("*.h5")), "a half-trained model was saved as final"
     resumed = run_keras(tmp_path / "b")
     assert "resuming at epoch 2" in resumed
     row, expected = final_row(resumed), final_row(uninterrupted)
@@ -306,7 +304,7 @@ def test_keras_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_
         assert row[key] == pytest.approx(expected[key], rel=1e-6), key
     probs = [json.loads(x[6:]) for x in (resumed, uninterrupted) for x in x.splitlines() if x.startswith("PROBS ")]
     np.testing.assert_allclose(probs[0], probs[1], rtol=1e-5, atol=1e-7)
-    assert not list((tmp_path / "b" / "quick" / "checkpoints").glob("*.npz")), "checkpoint kept after the final save"
+    assert not list((tmp_path / "b" / "test" / "checkpoints").glob("*.npz")), "checkpoint kept after the final save"
 
 
 TWIN_SCRIPT = textwrap.dedent("""
@@ -316,7 +314,7 @@ TWIN_SCRIPT = textwrap.dedent("""
     from mnist_helpers.provenance import Run
     split = data.load_split(300, 100, seed=0)
     try:
-        trained = reuse.train_keras_dutta(split, Run("t", {"profile": "quick"}, sys.argv[1]), epochs=2, batch_size=32)
+        trained = reuse.train_keras_dutta(split, Run("t", {"profile": "test"}, sys.argv[1]), epochs=2, batch_size=32)
         print("DONE reused" if trained.reused else "DONE trained", flush=True)
     except locks.LockHeld as e:
         print("REFUSED " + str(e), flush=True)
@@ -344,4 +342,4 @@ def test_two_keras_trainings_with_the_same_settings_at_once_end_trained_reused_o
         if out.startswith("REFUSED"):
             other = next(p.pid for p, (o, _) in zip(procs, results) if o.startswith("DONE"))
             assert f"in use by process {other} on " in out
-    assert [p.name for p in (tmp_path / "quick" / "models").iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in (tmp_path / "test" / "models").iterdir() if p.name.startswith(".")] == []

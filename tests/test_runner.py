@@ -1,7 +1,6 @@
 """The profile runner: profiles validate, bad profiles fail early, runs resume, failures stop with the cell shown."""
 
 import ast
-import functools
 import os
 import signal
 import subprocess
@@ -46,7 +45,7 @@ def test_full_profile_runs_every_chapter_on_the_whole_split():
     [
         ("chapters:\n  03_mlp:\n    epochs: 0\n", "'epochs' = 0"),
         ("chapters:\n  03_mlp:\n    optimizer: sgd\n", "'optimizer' = 'sgd'.*adam, rmsprop"),
-        ("all:\n  profile: huge\n", "'profile' = 'huge'"),
+        ("all:\n  profile: Huge\n", "'profile' = 'Huge'"),
         ("all:\n  train_size: 70000\n", "'train_size' = 70000.*60000"),
         ("chapters:\n  03_mlp:\n    lr: fast\n", "'lr' = 'fast'"),
         ("chapters:\n  03_mlp:\n    batch_size: 0\n", "'batch_size' = 0"),
@@ -140,32 +139,26 @@ def notebook_with(folder: Path, *sources: str) -> Path:
     return folder
 
 
-@pytest.fixture()
-def main_with(monkeypatch):
-    """runner.main, reading chapters from a given folder instead of notebooks/."""
-
-    def use(folder: Path) -> None:
-        monkeypatch.setattr(runner, "run", functools.partial(runner.run, notebooks_dir=folder))
-
-    return use
-
-
-def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, allow_x, main_with, monkeypatch, capsys):
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, allow_x, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(papermill, "execute_notebook", interrupted)
-    main_with(notebook_with(tmp_path / "nbs", "y = 2"))
-    code = runner.main(["--profile", profile_file(tmp_path, 3), "--out", str(tmp_path / "book")])
+    nbs = notebook_with(tmp_path / "nbs", "y = 2")
+    code = runner.main(
+        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "book")]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 130 and err.count("\n") == 0, err
     assert "01_tiny interrupted (Ctrl-C)" in err and "re-run to resume" in err
 
 
-def test_out_that_is_a_file_is_one_error_line_naming_it(tmp_path, allow_x, main_with, capsys):
-    main_with(notebook_with(tmp_path / "nbs", "y = 2"))
+def test_out_that_is_a_file_is_one_error_line_naming_it(tmp_path, allow_x, capsys):
+    nbs = notebook_with(tmp_path / "nbs", "y = 2")
     (tmp_path / "book").write_text("a file")
-    code = runner.main(["--profile", profile_file(tmp_path, 3), "--out", str(tmp_path / "book")])
+    code = runner.main(
+        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "book")]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.count("\n") == 0, err
     assert f"{tmp_path / 'book'} is a file, not a folder" in err
@@ -212,12 +205,10 @@ def test_kernels_of_a_runner_may_take_the_lock_the_runner_holds(tmp_path, allow_
 
 
 RUNNER_CLI = """
-import functools, sys
-from pathlib import Path
+import sys
 from mnist_helpers import runner
 runner.validate.__globals__["RULES"]["x"] = lambda n, v: None
-runner.run = functools.partial(runner.run, notebooks_dir=Path(sys.argv[1]))
-sys.exit(runner.main(["--profile", sys.argv[2], "--out", sys.argv[3]]))
+sys.exit(runner.main(["--profile", sys.argv[2], "--notebooks", sys.argv[1], "--out", sys.argv[3]]))
 """
 
 
@@ -254,3 +245,87 @@ def test_dead_kernel_prints_one_line_naming_chapter_and_cell_and_exits_non_zero(
     assert "01_tiny stopped: its kernel died (out of memory?) in cell 3 of 3 (import os, signal);" in done.stderr
     assert "re-run to resume" in done.stderr
     assert not list((tmp_path / "book").glob("*.ipynb"))
+
+
+def test_only_prefix_that_matches_no_notebook_fails_naming_it_and_the_folder(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    with pytest.raises(ParameterError, match=rf"--only 99: no notebook in {nbs} starts with '99'.*01_tiny"):
+        runner.run(profile_file(tmp_path, 3), only=["99"], out_dir=tmp_path / "book", notebooks_dir=nbs)
+    assert not (tmp_path / "book").exists()
+
+
+def test_entry_point_exits_nonzero_when_no_notebook_matches(tmp_path, capsys):
+    assert runner.main(["--profile", "quick", "--only", "99", "--notebooks", str(NOTEBOOKS)]) == 1
+    assert "--only 99: no notebook in" in capsys.readouterr().err
+
+
+def test_missing_notebooks_folder_fails_naming_it_and_how_to_point_at_a_checkout(tmp_path, capsys):
+    assert runner.main(["--profile", "quick", "--notebooks", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert f"no chapter notebooks (NN_*.ipynb) in {tmp_path / 'nowhere'}, which does not exist" in err
+    assert "--notebooks DIR" in err and runner.NOTEBOOKS_ENV in err
+
+
+def test_notebooks_env_variable_points_the_runner_at_a_checkout(tmp_path, monkeypatch, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    monkeypatch.setenv(runner.NOTEBOOKS_ENV, str(nbs))
+    assert list(runner.run(profile_file(tmp_path, 3))) == ["01_tiny"]
+    assert (tmp_path / "book" / "01_tiny.ipynb").is_file()  # book/ beside the notebooks, not beside the package
+
+
+def test_runner_streams_each_printed_line_to_the_terminal_with_the_chapter_name(tmp_path, capsys, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)
+    assert "  01_tiny | 6\n" in capsys.readouterr().out
+
+
+def git_tree(folder: Path) -> Path:
+    git = lambda *a: subprocess.run(["git", *a], cwd=folder, check=True, capture_output=True)
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "start")
+    tiny_notebooks(folder / "notebooks")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "notebooks")
+    return folder / "notebooks"
+
+
+def test_publishing_into_book_from_a_dirty_tree_is_refused_naming_the_changed_file(tmp_path, allow_x):
+    nbs = git_tree(tmp_path)
+    (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
+    with pytest.raises(RuntimeError, match=r"refusing to publish into .*book.*notebooks/01_tiny.ipynb.*--allow-dirty"):
+        runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)
+    assert not (tmp_path / "book").exists()
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, out_dir=tmp_path / "elsewhere"))
+
+
+def test_allow_dirty_publishes_records_the_override_and_a_clean_run_replaces_it(tmp_path, allow_x, monkeypatch):
+    nbs = git_tree(tmp_path)
+    (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
+    monkeypatch.delenv(runner.DIRTY_ENV, raising=False)
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, allow_dirty=True)) == ["01_tiny"]
+    made = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[runner.META_KEY]
+    assert made["allow_dirty"] is True
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "edit"], cwd=tmp_path, check=True
+    )
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)) == ["01_tiny"]  # now from a commit
+    assert (
+        "allow_dirty" not in nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[runner.META_KEY]
+    )
+
+
+def test_runs_table_marks_chapters_whose_code_version_differs_from_the_current_code():
+    from mnist_helpers.provenance import code_version, runs_table
+
+    record = lambda version, **extra: {
+        "wall_time_s": 1.0,
+        "finished": "2026-11-25T00:00:00Z",
+        "git_commit": "abc",
+        "code_version": version,
+        "hardware": {"torch_threads": 1},
+        **extra,
+    }
+    table = runs_table({"01_a": record(code_version()), "02_b": record("000000000000", allow_dirty=True)})
+    assert table.loc["01_a", "code now"] == "current"
+    assert table.loc["02_b", "code now"] == f"differs (now {code_version()})"
+    assert table.loc["02_b", "git commit"] == "abc (--allow-dirty)"

@@ -1,9 +1,37 @@
-"""Sphinx extension for this book: drop script tags that the Jupyter Book v1 stack adds twice.
+"""Sphinx extension for this book: repository buttons from one URL, one search field, no duplicate scripts.
 
-sphinx-thebe registers its inline configuration script once per docs read, and a Jupyter Book
-build registers it twice (once with filename None, once ''), so every page declared `const THEBE_JS_URL` twice: a console error in every
-browser. Keep the first copy of each identical script.
+- `repository.url` in _config.yml is the one switch for the header's repository and issues buttons and
+  for the launch buttons: empty (the default) turns all of them off, a URL turns them on. Jupyter Book
+  refuses `use_repository_button: true` without a URL, so _config.yml leaves the buttons off and
+  this extension switches them on.
+- pydata-sphinx-theme 0.16+ adds a persistent search field to the header unless `navbar_persistent`
+  is set; sphinx-book-theme 1.3 already has one in the sidebar, so the header showed a second, empty
+  search bar. An empty `navbar_persistent` keeps only the theme's own (the search button still works).
+- sphinx-thebe registers its inline configuration script once per docs read, and a Jupyter Book
+  build registers it twice (once with filename None, once ''), so every page declared
+  `const THEBE_JS_URL` twice: a console error in every browser. Keep the first copy of each identical script.
 """
+
+REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")  # on when repository.url is set
+LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "jupyterlite_url", "thebe")
+
+
+def theme_options_for(options: dict) -> dict:
+    """The theme options with the buttons driven by `repository_url` and a single search field."""
+    options = dict(options)
+    url = str(options.get("repository_url") or "").strip()
+    for button in REPOSITORY_BUTTONS:
+        options[button] = bool(url)
+    if not url:  # launch buttons open the repository's notebooks: nothing to open without one
+        options["launch_buttons"] = {
+            k: v for k, v in (options.get("launch_buttons") or {}).items() if k not in LAUNCH_KEYS
+        }
+    options.setdefault("navbar_persistent", [])
+    return options
+
+
+def _configure_theme(app, config):
+    config.html_theme_options = theme_options_for(config.html_theme_options)
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -18,5 +46,6 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.connect("config-inited", _configure_theme, priority=900)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,106 @@
+"""fit's validation split, patience rule and decay meaning (Keras inverse-time lr decay vs torch's L2 weight_decay)."""
+
+import pytest
+import torch
+from torch import nn
+
+from mnist_helpers.train import fit, make_optimizer
+
+
+def net(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+
+
+def data(n: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 8, generator=g)
+    return x, (x[:, 0] > 0).long()
+
+
+def overfitting_run(patience: int, epochs: int = 30, checkpoint=None, model=None):
+    """Validation labels are the training labels flipped: val_loss rises as soon as the net learns."""
+    x, y = data()
+    model = model or net()
+    kwargs = dict(epochs=epochs, batch_size=16, lr=0.01, progress="none", checkpoint=checkpoint)
+    return model, fit(model, x, y, None, None, val_x=x, val_y=1 - y, patience=patience, **kwargs)
+
+
+def val_loss_of(model: nn.Module) -> float:
+    x, y = data()
+    with torch.no_grad():
+        return float(nn.functional.cross_entropy(model(x), 1 - y))
+
+
+def test_every_row_records_the_validation_loss_and_accuracy():
+    x, y = data()
+    history = fit(net(), x, y, None, None, epochs=3, batch_size=16, val_x=x[:16], val_y=y[:16], progress="none")
+    assert all(r["val_loss"] is not None and 0 <= r["val_acc"] <= 1 for r in history.rows)
+
+
+def test_patience_stops_that_many_epochs_after_the_best_validation_loss():
+    _, history = overfitting_run(patience=3)
+    best = min(history.rows, key=lambda r: r["val_loss"])["epoch"]
+    assert history.meta["best_epoch"] == best
+    assert history.meta["stopped_epoch"] == best + 3 == len(history.rows) < 30
+
+
+def test_the_best_epochs_weights_are_restored():
+    model, history = overfitting_run(patience=3)
+    best_row = history.rows[history.meta["best_epoch"] - 1]
+    assert val_loss_of(model) == pytest.approx(best_row["val_loss"], rel=1e-5)
+    assert val_loss_of(model) < history.rows[-1]["val_loss"]
+
+
+def test_a_resumed_run_stops_and_restores_like_an_uninterrupted_one(tmp_path):
+    whole, whole_history = overfitting_run(patience=3)
+    ckpt = tmp_path / "run.ckpt"
+    overfitting_run(patience=3, epochs=2, checkpoint=ckpt, model=net())
+    resumed, resumed_history = overfitting_run(patience=3, checkpoint=ckpt, model=net())
+    timeless = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h.rows]
+    assert timeless(resumed_history) == timeless(whole_history)
+    assert resumed_history.meta["best_epoch"] == whole_history.meta["best_epoch"]
+    for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_patience_without_a_validation_split_is_refused():
+    x, y = data()
+    with pytest.raises(ValueError, match="patience needs val_x"):
+        fit(net(), x, y, None, None, epochs=2, batch_size=16, patience=2, progress="none")
+
+
+def test_l2_decay_mode_is_torch_weight_decay_at_a_fixed_rate():
+    opt, scheduler = make_optimizer("adam", net().parameters(), lr=1e-3, decay=1e-4, decay_mode="l2")
+    assert opt.param_groups[0]["weight_decay"] == 1e-4
+    for _ in range(100):
+        opt.step()
+        scheduler.step()
+    assert scheduler.get_last_lr()[0] == 1e-3
+
+
+def test_inverse_time_decay_mode_decays_the_rate_without_weight_decay():
+    opt, scheduler = make_optimizer("adam", net().parameters(), lr=1e-3, decay=1e-4)
+    assert opt.param_groups[0]["weight_decay"] == 0.0
+    for _ in range(100):
+        opt.step()
+        scheduler.step()
+    assert scheduler.get_last_lr()[0] == pytest.approx(1e-3 / (1 + 1e-4 * 100))
+
+
+def test_an_unknown_decay_mode_is_refused_naming_the_allowed_ones():
+    with pytest.raises(ValueError, match="inverse_time, l2"):
+        make_optimizer("adam", net().parameters(), decay=1e-4, decay_mode="adamw")
+
+
+def test_history_frame_shows_validation_columns_only_when_recorded():
+    x, y = data()
+    plain = fit(net(), x, y, None, None, epochs=1, batch_size=16, progress="none").to_frame()
+    validated = fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, progress="none").to_frame()
+    assert "val_loss" not in plain.columns and "val_loss" in validated.columns
+
+
+def test_epoch_lines_report_the_validation_loss_when_recorded(capsys):
+    x, y = data()
+    fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, progress="lines")
+    assert "val loss" in capsys.readouterr().out
