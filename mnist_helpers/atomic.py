@@ -3,31 +3,103 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+TMP_MARK = ".tmp"  # every temporary is `.<name>.<random>.tmp<suffix>`: .gitignore and clean_stale match it
+STALE_AFTER = 60.0  # seconds: a temporary older than this (and not being written under a lock) is debris
+
+
+class WriteError(OSError):
+    """A write that failed; the message names the path, the cause and the fix."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)  # without OSError's "[Errno N]" prefix: the message says it in words
+
+
+def _umask() -> int:
+    """The process umask (os.umask can only be read by setting it; set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_failure(path: Path, error: BaseException) -> WriteError:
+    """A WriteError naming `path`, why writing it failed (from `error`) and what to do about it."""
+    code = getattr(error, "errno", None)
+    cause = getattr(error, "strerror", None) or str(error).splitlines()[0]
+    folder = path.parent
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), folder)
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "inline_container" in str(error):
+        try:
+            free = f"{shutil.disk_usage(existing).free / 1e6:.0f} MB free"
+        except OSError:
+            free = "free space unknown"
+        cause = f"{cause} (disk full? {free} on the device holding {existing})"
+        fix = "free disk space on that device, or write elsewhere (another artifacts_dir / --out), then re-run"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"make {existing} writable (chmod u+w), or write elsewhere (another artifacts_dir / --out)"
+    elif code in (errno.ENOTDIR, errno.EEXIST) or (existing.exists() and not existing.is_dir()):
+        fix = f"{existing} is a file, not a folder: move it away, or choose another folder"
+    else:
+        fix = "check the folder exists and is writable, then re-run"
+    return WriteError(code or errno.EIO, f"cannot write {path}: {cause}. Fix: {fix}.")
+
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
-    """Yield a temporary path beside `path` (ending in `suffix`); on success move it over `path`, on error delete it."""
+def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a unique temporary path beside `path` (ending in TMP_MARK + `suffix`); on success move it over `path`.
+
+    The file gets the mode an ordinary write would (0666 less the umask, not mkstemp's 0600). Any failure
+    deletes the temporary; an OSError (or torch's "inline_container" write error) becomes a WriteError that
+    names the path, the cause and the fix.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TMP_MARK + suffix)
+        os.fchmod(fd, 0o666 & ~_umask())
+        os.close(fd)
+        tmp_path = Path(tmp)
         yield tmp_path
         with open(tmp_path, "rb+") as f:  # flush file contents before the rename makes them visible
             os.fsync(f.fileno())
         os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
+    except BaseException as e:
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
+        if isinstance(e, WriteError):
+            raise
+        if isinstance(e, OSError) or (isinstance(e, RuntimeError) and "inline_container" in str(e)):
+            raise write_failure(target, e) from None
         raise
+
+
+def clean_stale(folder: str | os.PathLike, older_than: float = STALE_AFTER, recursive: bool = False) -> list[Path]:
+    """Delete temporaries left in `folder` by killed or failed writes (older than `older_than` s); return them."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    pattern = f".*{TMP_MARK}*"
+    found = root.rglob(pattern) if recursive else root.glob(pattern)
+    now, removed = time.time(), []
+    for p in found:
+        try:
+            if p.is_file() and now - p.stat().st_mtime >= older_than:
+                p.unlink()
+                removed.append(p)
+        except OSError:  # gone already, or not ours to delete: leave it
+            continue
+    return removed
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_helpers.atomic import atomic_path
-from mnist_helpers.idx import IDXError, parse_idx, read_bytes
+from mnist_helpers.idx import IDXError, gunzip, parse_idx, read_bytes
 
 SIDE = 28  # image height and width, pixels
 PIXELS = SIDE * SIDE  # 784 values per image: the MLP's input size and the largest meaningful code size
@@ -37,6 +37,9 @@ SHAPES = {
     "test_images": (TEST_SIZE, SIDE, SIDE),
     "test_labels": (TEST_SIZE,),
 }
+# Decompressed IDX bytes of each file (4-byte magic, 4 bytes per dimension, one byte per value): the cap on
+# decompression, so a corrupt or hostile .gz never inflates beyond the file it claims to be.
+SIZES = {key: 4 + 4 * len(shape) + int(np.prod(shape)) for key, shape in SHAPES.items()}
 
 # Public mirrors of the gzipped files, tried in turn; every download is sha256-verified whatever its source.
 MIRRORS = (
@@ -94,12 +97,17 @@ def _decode(path: Path, key: str, data: bytes, verify: bool) -> np.ndarray:
     return arr
 
 
+def _missing(directory: Path) -> list[str]:
+    """The names (gzipped or raw) of the four files not in `directory`."""
+    return [stem + "[.gz]" for stem, _ in FILES.values() if _find_file(directory, stem) is None]
+
+
 def _read_dir(directory: Path, verify: bool) -> MNIST | None:
     """Load all four files from `directory`; None if any is missing there."""
     paths = {key: _find_file(directory, stem) for key, (stem, _) in FILES.items()}
     if any(p is None for p in paths.values()):
         return None
-    arrays = {key: _decode(p, key, read_bytes(p), verify) for key, p in paths.items()}
+    arrays = {key: _decode(p, key, read_bytes(p, SIZES[key]), verify) for key, p in paths.items()}
     if len(arrays["train_images"]) != len(arrays["train_labels"]) or len(arrays["test_images"]) != len(
         arrays["test_labels"]
     ):
@@ -107,13 +115,31 @@ def _read_dir(directory: Path, verify: bool) -> MNIST | None:
     return MNIST(**arrays, source=directory)
 
 
+def _check_explicit(label: str, directory: Path) -> None:
+    """A folder the user named (argument or $MNIST_DATA_DIR) must be a folder holding all four files."""
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(
+            f"{label} = {directory} is a file, not a folder: point it at the folder holding MNIST's four IDX files."
+        )
+    if directory.is_dir() and (missing := _missing(directory)):
+        raise MNISTNotFound(
+            f"{label} = {directory} lacks {len(missing)} of MNIST's 4 files: {', '.join(missing)}. Copy them there "
+            "(offline machines: ../shared/data/mnist), or unset it to use the user cache or a download."
+        )
+
+
+def _check_cache(cache: Path) -> None:
+    """The cache location must be a folder (or not exist yet)."""
+    if cache.exists() and not cache.is_dir():
+        raise NotADirectoryError(
+            f"MNIST cache {cache} is a file, not a folder: move the file away, or set MNIST_CACHE_DIR to a folder."
+        )
+
+
 def _download(
-    stem: str, sha: str, mirrors: Sequence[str], target_dir: Path, timeout: float
+    key: str, stem: str, sha: str, mirrors: Sequence[str], target_dir: Path, timeout: float
 ) -> tuple[Path | None, list[str]]:
     """Fetch `stem`.gz from the first mirror that serves the right bytes; move it into `target_dir` atomically."""
-    import gzip
-    import zlib
-
     errors = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + stem + ".gz"
@@ -123,10 +149,10 @@ def _download(
                 length = response.headers.get("Content-Length")
             if length is not None and len(payload) != int(length):
                 raise OSError(f"got {len(payload)} of {length} bytes")
-            digest = hashlib.sha256(gzip.decompress(payload)).hexdigest()
+            digest = hashlib.sha256(gunzip(payload, SIZES[key], name=url)).hexdigest()
             if digest != sha:
                 raise OSError(f"sha256 {digest} does not match {sha}")
-        except (OSError, EOFError, zlib.error, urllib.error.URLError, http.client.HTTPException, ValueError) as e:
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as e:  # IDXError is a ValueError
             errors.append(f"{url}: {e}")
             continue
         final = target_dir / (stem + ".gz")
@@ -170,8 +196,11 @@ def load_mnist(
     if os.environ.get("MNIST_DATA_DIR"):
         candidates.append(("$MNIST_DATA_DIR", Path(os.environ["MNIST_DATA_DIR"]).expanduser()))
     cache = cache_dir()
+    _check_cache(cache)
     candidates.append(("user cache", cache))
     for label, directory in candidates:
+        if label != "user cache":
+            _check_explicit(label, directory)
         found = _read_dir(directory, verify) if directory.is_dir() else None
         if found is not None:
             return found
@@ -180,10 +209,10 @@ def load_mnist(
     errors: list[str] = []
     if download:
         chosen = _check_mirrors(mirrors, explicit=True) if mirrors is not None else list(MIRRORS)
-        for stem, sha in FILES.values():
+        for key, (stem, sha) in FILES.items():
             if _find_file(cache, stem) is not None:
                 continue
-            path, errs = _download(stem, sha, chosen, cache, timeout)
+            path, errs = _download(key, stem, sha, chosen, cache, timeout)
             errors += errs
             if path is None:
                 break
@@ -267,7 +296,10 @@ def label_counts(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
 def file_checksums(directory: str | os.PathLike) -> dict[str, str]:
     """sha256 of each file's decompressed bytes in `directory` (for the reproducibility page)."""
     d = Path(directory)
-    return {stem: hashlib.sha256(read_bytes(_find_file(d, stem))).hexdigest() for stem, _ in FILES.values()}
+    sums = {}
+    for key, (stem, _) in FILES.items():
+        sums[stem] = hashlib.sha256(read_bytes(_find_file(d, stem), SIZES[key])).hexdigest()
+    return sums
 
 
 def load_split(train_size: int = TRAIN_SIZE, test_size: int = TEST_SIZE, seed: int = 0) -> MNIST:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import struct
 import zlib
@@ -26,18 +27,39 @@ class IDXError(ValueError):
     """A file that is not a valid IDX file; the message names the file and what is wrong."""
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """Return the file's bytes, decompressed when it is gzipped (by magic, not by name)."""
+def read_bytes(path: str | os.PathLike, max_size: int | None = None) -> bytes:
+    """Return the file's bytes, decompressed when it is gzipped (by magic, not by name).
+
+    With `max_size`, decompression stops past that many bytes and raises IDXError: a gzip bomb never
+    fills memory. Raw files larger than `max_size` are refused the same way.
+    """
     p = Path(path)
+    with open(p, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    size = p.stat().st_size
+    if not gzipped and max_size is not None and size > max_size:  # refused before reading it
+        raise IDXError(f"{p}: {size} bytes, more than the {max_size} expected. Delete it and fetch it again.")
     raw = p.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
+    if not gzipped:
         return raw
+    return gunzip(raw, max_size, name=str(p))
+
+
+def gunzip(raw: bytes, max_size: int | None = None, name: str = "<bytes>") -> bytes:
+    """Decompress gzip bytes, reading at most `max_size` + 1 bytes of output (IDXError beyond `max_size`)."""
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
+            data = f.read(-1 if max_size is None else max_size + 1)
     except (OSError, EOFError, zlib.error) as e:
         raise IDXError(
-            f"{p}: the gzip stream is corrupt or truncated ({e}). Delete the file and fetch it again."
+            f"{name}: the gzip stream is corrupt or truncated ({e}). Delete the file and fetch it again."
         ) from None
+    if max_size is not None and len(data) > max_size:
+        raise IDXError(
+            f"{name}: decompresses to more than the {max_size} bytes expected (stopped there; a corrupt or "
+            "hostile file). Delete the file and fetch it again."
+        )
+    return data
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -11,6 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 import numpy as np
 
+from mnist_helpers.atomic import atomic_path
 from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.train import OPTIMIZERS, check_positive
@@ -90,6 +94,7 @@ def fit_keras(
     seed: int = 0,
     progress: str = "auto",
     device: str = "cpu",  # "cpu" or "cuda": where Keras places the weights and batches (keras.device)
+    checkpoint: str | os.PathLike | None = None,
 ) -> History:
     """Compile `model` (sparse categorical cross-entropy, accuracy) and train it, validating on the test set.
 
@@ -98,6 +103,10 @@ def fit_keras(
     Build the model under `keras.device(device)` too, so its weights live where `fit` puts the batches.
     Train loss/accuracy are Keras' running means over the epoch, as in the torch engine; `lr` is the
     learning rate the next step would use; `seconds` includes validation.
+
+    Each epoch starts from RNGs seeded by (seed, epoch), so a run resumed from `checkpoint` (weights,
+    optimizer state, the random layers' seed states and the history, written atomically after every
+    epoch) shuffles and augments exactly as an uninterrupted run and ends with the same weights.
     """
     check_positive(epochs=epochs, batch_size=batch_size)
     dev = resolve_device(device)
@@ -124,18 +133,80 @@ def fit_keras(
         }
     )
     steps = -(-len(train_x) // batch_size)
+    first = _resume(checkpoint, model, history) if checkpoint is not None and Path(checkpoint).exists() else 0
     with keras.device(str(dev)):
         model.fit(
             train_x,
             train_y,
             batch_size=batch_size,
+            initial_epoch=first,
             epochs=epochs,
             validation_data=validation,
             shuffle=True,
             verbose=0,
-            callbacks=[EpochRecorder(history, epochs, steps, mode)],
+            callbacks=[EpochRecorder(history, epochs, steps, mode), Resumable(seed, checkpoint, history)],
         )
     return history
+
+
+class Resumable(keras.callbacks.Callback):
+    """Seed every RNG per (seed, epoch) before the epoch draws from them; write a checkpoint after it."""
+
+    def __init__(self, seed: int, checkpoint: str | os.PathLike | None, history: History) -> None:
+        super().__init__()
+        self.seed, self.checkpoint, self.history_out = seed, checkpoint, history
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        keras.utils.set_random_seed(epoch_seed(self.seed, epoch))  # shuffling draws torch's global RNG here
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.checkpoint is not None:
+            _save_checkpoint(self.checkpoint, self.model, self.history_out)
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed every RNG gets at the start of `epoch` (0-based): one per (seed, epoch), below 2**32."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+def _state(model: keras.Model) -> list[Any]:
+    """Every variable a resumed run needs: weights, seed-generator states, the optimizer's slots and step count."""
+    return list(model.variables) + list(model.optimizer.variables)
+
+
+def _save_checkpoint(path: str | os.PathLike, model: keras.Model, history: History) -> None:
+    """Write the training state after an epoch to `path` atomically (an .npz; no pickles)."""
+    arrays = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(_state(model))}
+    arrays["history"] = np.array(json.dumps({"meta": history.meta, "rows": history.rows}))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def _resume(path: str | os.PathLike, model: keras.Model, history: History) -> int:
+    """Restore a checkpoint made with the same settings; return the next epoch (0-based; 0 when it does not match)."""
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            stored = json.loads(str(saved["history"]))
+            values = [saved[f"v{i}"] for i in range(len(saved.files) - 1)]
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"{path}: checkpoint cannot be read ({e}); delete it and re-run.") from None
+    variables = _state(model)
+    if stored["meta"] != json.loads(json.dumps(history.meta)) or [v.shape for v in values] != [
+        tuple(v.shape) for v in variables
+    ]:
+        print(f"{Path(path).name}: made with other settings; starting from epoch 1.", flush=True)
+        return 0
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+    for row in stored["rows"]:
+        history.append(**row)
+    done = len(stored["rows"])
+    print(f"{Path(path).name}: resuming at epoch {done + 1}.", flush=True)
+    return done
 
 
 def keras_predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 1000, device: str = "cpu") -> np.ndarray:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,10 @@ import torch
 
 from mnist_helpers import augment as aug
 from mnist_helpers import models
+from mnist_helpers.atomic import atomic_path
 from mnist_helpers.data import MNIST, to_keras, to_tensor
 from mnist_helpers.history import COLUMNS, FORMAT, History
+from mnist_helpers.locks import locks_run_folder
 from mnist_helpers.provenance import Run, code_version
 from mnist_helpers.train import (
     fit,
@@ -167,6 +168,7 @@ def _classifier_tag(name: str, optimizer: str, seed: int, variant: str) -> str:
     return f"{name}-{optimizer}-seed{seed}" + (f"-{variant}" if variant else "")
 
 
+@locks_run_folder
 def train_classifier(
     name: str,
     split: MNIST,
@@ -245,6 +247,7 @@ def train_classifier(
     )
 
 
+@locks_run_folder
 def train_autoencoder(
     kind: str,
     code_size: int,
@@ -311,6 +314,7 @@ def train_autoencoder(
     )
 
 
+@locks_run_folder
 def train_keras_dutta(
     split: MNIST,
     run: Run,
@@ -359,6 +363,7 @@ def train_keras_dutta(
                 f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
             ) from None
     else:
+        checkpoint = run.path("checkpoints", f"{tag}.npz")
         history = fit_keras(
             model,
             to_keras(split.train_images),
@@ -372,12 +377,13 @@ def train_keras_dutta(
             decay=decay,
             seed=seed,
             device=device,
+            checkpoint=checkpoint,
         )
-        partial = weights.with_name(f".{tag}.partial.weights.h5")  # Keras insists on the suffix; moved into place below
-        model.save_weights(partial)
-        with h5py.File(partial, "r+") as f:  # key and history inside the weights file, before it is moved in
-            f.attrs[KERAS_META_ATTR] = json.dumps(_stored(key, history))
-        os.replace(partial, weights)
+        with atomic_path(weights, suffix=".weights.h5") as tmp:  # a unique temporary; Keras insists on the suffix
+            model.save_weights(tmp)
+            with h5py.File(tmp, "r+") as f:  # key and history inside the weights file, before it is moved in
+                f.attrs[KERAS_META_ATTR] = json.dumps(_stored(key, history))
+        checkpoint.unlink(missing_ok=True)
         reuse = False
     return Trained(tag, model, history, keras_predict_proba(model, x_test, device=device), reuse, key)
 

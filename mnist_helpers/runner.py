@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -15,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from mnist_helpers.atomic import atomic_path
-from mnist_helpers.params import PROFILES, ParameterError, validate
+from mnist_helpers import locks
+from mnist_helpers.atomic import atomic_path, clean_stale
+from mnist_helpers.params import DEFAULT_ARTIFACTS_DIR, PROFILES, ParameterError, validate
 from mnist_helpers.provenance import code_version, uncommitted_changes
 from mnist_helpers.sweep import SCHEDULER_ENV, scheduler_address
 from mnist_helpers.threads import available_cores, omp_limit
@@ -276,6 +279,57 @@ class _Prefixed:
         self.stream.flush()
 
 
+class Interrupted(RuntimeError):
+    """A chapter stopped by Ctrl-C or by its kernel dying (out of memory); re-running resumes it."""
+
+
+def _dead_kernel_errors() -> tuple[type[BaseException], ...]:
+    from nbclient.exceptions import DeadKernelError
+
+    return (DeadKernelError,)
+
+
+def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_log: Path) -> str:
+    """One line: the chapter, the cell running when it stopped (from papermill's partial output), what to do."""
+    import nbformat
+
+    cell = ""
+    with contextlib.suppress(Exception):  # the partial notebook may be empty or half-written: then no cell is named
+        cells = [
+            c
+            for c in nbformat.read(partial, as_version=4).cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        ]
+        started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+        if started:  # papermill stamps each cell's start: the last one stamped was running
+            first_line = cells[started[-1]].source.strip().splitlines()[0][:60]
+            cell = f" in cell {started[-1] + 1} of {len(cells)} ({first_line})"
+    if isinstance(error, KeyboardInterrupt):
+        what = "interrupted (Ctrl-C)"
+    else:
+        what = "stopped: its kernel died (out of memory?)"
+    return f"{notebook.stem} {what}{cell}; kernel log in {kernel_log}; finished chapters are kept, re-run to resume."
+
+
+@contextlib.contextmanager
+def _kernel_manager(log: Path):
+    """A kernel manager class whose kernels write their own stderr to `log`, not the terminal.
+
+    A kernel torn down mid-cell (Ctrl-C) prints a long ZMQ traceback there; its cells' outputs are unaffected.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as stream:
+
+        class LoggedKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw: Any) -> None:
+                kw.setdefault("stderr", stream)
+                await super().start_kernel(**kw)
+
+        yield LoggedKernelManager
+
+
 def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: dict[str, Any], log_dir: Path) -> float:
     """Execute one notebook with papermill; write it to `output` atomically only when it ran to the end.
 
@@ -286,7 +340,8 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
 
     started = time.perf_counter()
     failed = log_dir / output.name
-    with atomic_path(output, suffix=".tmp.ipynb") as tmp:  # papermill wants an .ipynb name
+    kernel_log = log_dir.parent / "kernels" / f"{notebook.stem}.log"
+    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log) as manager:
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -298,7 +353,10 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
                 log_output=False,  # papermill's logger would also echo every cell's repr
                 stdout_file=_Prefixed(notebook.stem, sys.stdout),
                 stderr_file=_Prefixed(notebook.stem, sys.stderr),
+                kernel_manager_class=manager,
             )
+        except (KeyboardInterrupt, *_dead_kernel_errors()) as e:
+            raise Interrupted(_interruption(notebook, tmp, e, kernel_log)) from None
         except papermill.PapermillExecutionError as e:
             log_dir.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, failed)
@@ -341,8 +399,52 @@ def run(
         os.environ.pop(DIRTY_ENV, None)
     os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
     absolute_env_paths()
-    if jobs != 1 or scheduler_address(scheduler) is not None:
-        return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)
+    with _holding(_artifact_folders(plans) + [out_dir]):
+        if jobs != 1 or scheduler_address(scheduler) is not None:
+            return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)
+        return _run_plans(plans, out_dir, force, dirty)
+
+
+def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:
+    """Each chapter's <artifacts_dir>/<profile>/ (its parameter or notebook default, relative to the notebook)."""
+    import papermill
+
+    folders = set()
+    for nb, params in plans:
+        defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
+        if "artifacts_dir" not in params and "artifacts_dir" not in defaults:
+            continue
+        value = {
+            k: params[k] if k in params else ast.literal_eval(defaults.get(k, "None"))
+            for k in ("artifacts_dir", "profile")
+        }
+        root = DEFAULT_ARTIFACTS_DIR if value["artifacts_dir"] is None else nb.parent / value["artifacts_dir"]
+        folders.add((root / str(value["profile"] or "quick")).resolve())
+    return sorted(folders)
+
+
+@contextlib.contextmanager
+def _holding(folders: list[Path]):
+    """Lock every folder (sorted: no deadlock between runners), clean stale temporaries, tell the kernels."""
+    with contextlib.ExitStack() as stack:
+        for folder in sorted({f.resolve() for f in folders}):
+            stack.enter_context(locks.folder_lock(folder))
+            clean_stale(folder, older_than=0, recursive=True)  # we hold the lock: no one else is writing here
+        env = locks.hold_for_children(list(folders))
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # kernels inherit the runner's environment
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def _run_plans(plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool, dirty: bool) -> dict[str, float]:
+    """Execute the plans in order, skipping current outputs (the body of `run`, under its locks)."""
     times: dict[str, float] = {}
     for i, (nb, params) in enumerate(plans, 1):
         out = out_dir / nb.name
@@ -471,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scheduler", default=None, help=f"a Dask scheduler (tcp://host:port) to run on; default ${SCHEDULER_ENV}"
     )
     args = parser.parse_args(argv)
+    logging.getLogger("papermill").addHandler(logging.NullHandler())  # its "Kernel died" line repeats our error
     started = time.perf_counter()
     try:
         times = run(
@@ -483,7 +586,13 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs,
             scheduler=args.scheduler,
         )
-    except (ParameterError, RuntimeError, ValueError) as e:
+    except KeyboardInterrupt:  # between chapters, or while validating
+        print("interrupted (Ctrl-C); finished chapters are kept, re-run to resume.", file=sys.stderr)
+        return 130
+    except Interrupted as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 130 if "Ctrl-C" in str(e) else 1
+    except (ParameterError, RuntimeError, ValueError, OSError) as e:  # OSError: WriteError names path, cause, fix
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"ran {len(times)} notebook(s) in {time.perf_counter() - started:.0f} s", flush=True)

@@ -37,8 +37,10 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
     return address
 
 
-def _run_one(fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None) -> Any:
-    """In a worker: cap torch and OpenMP to `threads`, run fn(**kwargs), return a picklable result."""
+def _run_one(fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None, env: dict[str, str]) -> Any:
+    """In a worker: take the parent's lock hand-over (`env`), cap torch and OpenMP to `threads`, run
+    fn(**kwargs), return a picklable result."""
+    os.environ.update(env)
     if threads is not None:
         os.environ["OMP_NUM_THREADS"] = str(threads)
         configure_threads(threads)
@@ -103,9 +105,23 @@ def sweep(
         n, threads = -1, CLUSTER_THREADS
     import joblib
 
-    tasks = (joblib.delayed(_run_one)(fn, kwargs, threads) for kwargs in calls)
-    if address is not None:
-        with _dask_backend(address):
+    with _run_folders_locked(calls) as env:  # the workers write there: they take the lock over from us
+        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env) for kwargs in calls)
+        if address is not None:
+            with _dask_backend(address):
+                return joblib.Parallel(n_jobs=n)(tasks)
+        with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
             return joblib.Parallel(n_jobs=n)(tasks)
-    with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
-        return joblib.Parallel(n_jobs=n)(tasks)
+
+
+@contextlib.contextmanager
+def _run_folders_locked(calls: list[dict[str, Any]]) -> Iterator[dict[str, str]]:
+    """Hold the lock of every profile folder the calls' `run` arguments write to; yield the workers' hand-over."""
+    from mnist_helpers import locks
+    from mnist_helpers.provenance import Run
+
+    folders = sorted({v.root for call in calls for v in call.values() if isinstance(v, Run)})
+    with contextlib.ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(locks.folder_lock(folder))
+        yield locks.env_for_children(folders)

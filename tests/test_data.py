@@ -219,6 +219,59 @@ def test_leftover_temp_file_is_not_mistaken_for_data(tiny, tmp_path):
         assert load_mnist(mirrors=[server.url], timeout=5).train_images.shape == (20, 28, 28)
 
 
+# ---------------------------------------------------------------- folders that are wrong, named (issue 13 case 14)
+
+
+def test_data_dir_env_pointing_at_a_file_says_it_is_a_file(tiny, tmp_path, monkeypatch):
+    write_dir(tmp_path / "cache", tiny)  # a good cache must not hide the mistake
+    (tmp_path / "mnist.gz").write_bytes(b"x")
+    monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "mnist.gz"))
+    with pytest.raises(NotADirectoryError, match=r"\$MNIST_DATA_DIR = .*mnist.gz is a file, not a folder"):
+        load_mnist(download=False)
+
+
+def test_explicit_folder_missing_one_file_names_it_and_does_not_fall_back_to_the_cache(tiny, tmp_path):
+    write_dir(tmp_path / "cache", tiny)
+    partial = write_dir(tmp_path / "partial", {k: v for k, v in tiny.items() if not k.startswith("t10k-labels")})
+    with pytest.raises(
+        MNISTNotFound, match=r"partial lacks 1 of MNIST's 4 files: t10k-labels-idx1-ubyte\[\.gz\]\."
+    ) as e:
+        load_mnist(partial, download=False)
+    assert "train-images" not in str(e.value)
+
+
+def test_cache_dir_set_to_a_file_says_so(tiny, tmp_path, monkeypatch):
+    (tmp_path / "cachefile").write_text("not a folder")
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cachefile"))
+    with (
+        Server(tiny) as server,
+        pytest.raises(NotADirectoryError, match=r"cachefile is a file, not a folder.*MNIST_CACHE_DIR"),
+    ):
+        load_mnist(mirrors=[server.url], timeout=5)
+
+
+# ---------------------------------------------------------------- decompression is capped (issue 13 case 18)
+
+
+def test_gzip_bomb_from_a_mirror_is_stopped_at_the_known_size(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SIZES", {key: 4 + 4 * len(shape) + int(np.prod(shape)) for key, shape in SIZES.items()})
+    bomb = dict(tiny, **{"t10k-labels-idx1-ubyte.gz": gzip.compress(bytes(1 << 20), compresslevel=1)})
+    with Server(bomb) as server, pytest.raises(MNISTNotFound, match=r"decompresses to more than the 18 bytes"):
+        load_mnist(mirrors=[server.url], timeout=5)
+    assert "t10k-labels-idx1-ubyte.gz" not in cache_files(tmp_path)
+
+
+def test_local_gzip_bomb_is_stopped_at_the_known_size(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SIZES", {key: 4 + 4 * len(shape) + int(np.prod(shape)) for key, shape in SIZES.items()})
+    d = write_dir(tmp_path / "d", dict(tiny, **{"t10k-labels-idx1-ubyte.gz": gzip.compress(bytes(1 << 20))}))
+    with pytest.raises(IDXError, match=r"t10k-labels-idx1-ubyte.gz: decompresses to more than the 18 bytes"):
+        load_mnist(d, download=False)
+
+
+def test_real_sizes_are_the_caps():
+    assert data.SIZES == {"train_images": 47040016, "train_labels": 60008, "test_images": 7840016, "test_labels": 10008}
+
+
 # ---------------------------------------------------------------- the real MNIST (must be present)
 
 

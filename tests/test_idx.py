@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from mnist_helpers.idx import IDXError, encode_idx, read_idx, write_idx
+from mnist_helpers.idx import IDXError, encode_idx, read_bytes, read_idx, write_idx
 
 
 @pytest.mark.parametrize("name", ["images-idx3-ubyte", "images-idx3-ubyte.gz"])
@@ -69,3 +69,38 @@ def test_empty_file_is_rejected(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(IDXError, match="empty.*too short"):
         read_idx(path)
+
+
+def gzip_bomb(path, size: int) -> None:
+    """A gzip file of `size` zero bytes, written without ever holding them in memory."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        chunk = bytes(1 << 20)
+        for _ in range(size >> 20):
+            f.write(chunk)
+
+
+def test_gzip_bomb_is_stopped_at_the_cap_without_filling_memory(tmp_path):
+    import tracemalloc
+
+    bomb = tmp_path / "train-labels-idx1-ubyte.gz"
+    gzip_bomb(bomb, 100 << 20)  # 100 MB once inflated, ~100 KB on disk
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXError, match=r"train-labels-idx1-ubyte.gz: decompresses to more than the 60008 bytes"):
+            read_bytes(bomb, max_size=60008)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 << 20, f"peak {peak} bytes: decompressed far past the cap"
+
+
+def test_file_within_its_cap_reads_whole(tmp_path):
+    data = encode_idx(np.arange(10, dtype=np.uint8))
+    (tmp_path / "x.gz").write_bytes(gzip.compress(data))
+    assert read_bytes(tmp_path / "x.gz", max_size=len(data)) == data
+
+
+def test_raw_file_larger_than_its_cap_is_refused_unread(tmp_path):
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(bytes(20000))
+    with pytest.raises(IDXError, match=r"t10k-labels-idx1-ubyte: 20000 bytes, more than the 10008 expected"):
+        read_bytes(tmp_path / "t10k-labels-idx1-ubyte", max_size=10008)

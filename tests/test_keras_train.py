@@ -101,3 +101,34 @@ def test_keras_predict_proba_gives_probability_rows(toy):
     probs = keras_predict_proba(model, x, batch_size=10)
     assert probs.shape == (64, 2) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_resuming_from_an_epoch_checkpoint_ends_exactly_like_an_uninterrupted_run(toy, tmp_path, monkeypatch):
+    import shutil
+
+    import mnist_helpers.keras_train as kt
+
+    model, x, y = toy
+    initial = [v.numpy().copy() for v in model.variables]
+    save, copies = kt._save_checkpoint, []
+
+    def save_and_copy(path, model, history):  # keep the checkpoint as it was after each epoch
+        save(path, model, history)
+        copies.append(shutil.copy(path, tmp_path / f"after{len(copies) + 1}.npz"))
+
+    monkeypatch.setattr(kt, "_save_checkpoint", save_and_copy)
+    whole = fit_keras(model, x, y, x, y, epochs=3, batch_size=8, seed=0, progress="none", checkpoint=tmp_path / "a")
+    for v, value in zip(model.variables, initial):  # the same model from scratch, resumed after epoch 1
+        v.assign(value)
+    resumed = fit_keras(model, x, y, x, y, epochs=3, batch_size=8, seed=0, progress="none", checkpoint=copies[0])
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+    assert drop(resumed.rows) == drop(whole.rows)
+
+
+def test_checkpoint_from_other_settings_starts_from_epoch_one(toy, tmp_path, capsys):
+    model, x, y = toy
+    fit_keras(model, x, y, None, None, epochs=1, batch_size=8, seed=0, progress="none", checkpoint=tmp_path / "c")
+    history = fit_keras(
+        model, x, y, None, None, epochs=2, batch_size=8, seed=0, progress="none", checkpoint=tmp_path / "c"
+    )
+    assert "made with other settings" in capsys.readouterr().out and len(history.rows) == 2

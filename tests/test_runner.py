@@ -1,7 +1,11 @@
 """The profile runner: profiles validate, bad profiles fail early, runs resume, failures stop with the cell shown."""
 
 import ast
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -120,6 +124,127 @@ def test_stored_outputs_in_the_source_notebook_do_not_make_results_stale(tmp_pat
     source.cells[1].outputs = [nbformat.v4.new_output("stream", text="6\n")]
     nbformat.write(source, nbs / "01_tiny.ipynb")
     assert runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs) == {}
+
+
+# ---------------------------------------------------------------- interruptions, locks, leftovers (issue 13)
+
+
+def notebook_with(folder: Path, *sources: str) -> Path:
+    """A one-chapter notebook folder: the parameters cell (x, profile, artifacts_dir), then `sources` as cells."""
+    folder.mkdir()
+    params = 'x = 1  # a number\nprofile = "quick"\nartifacts_dir = "../artifacts"'
+    cells = [new_code_cell(params, metadata={"tags": ["parameters"]})] + [new_code_cell(s) for s in sources]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), folder / "01_tiny.ipynb")
+    return folder
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, allow_x, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    nbs = notebook_with(tmp_path / "nbs", "y = 2")
+    code = runner.main(
+        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "book")]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 130 and err.count("\n") == 0, err
+    assert "01_tiny interrupted (Ctrl-C)" in err and "re-run to resume" in err
+
+
+def test_out_that_is_a_file_is_one_error_line_naming_it(tmp_path, allow_x, capsys):
+    nbs = notebook_with(tmp_path / "nbs", "y = 2")
+    (tmp_path / "book").write_text("a file")
+    code = runner.main(
+        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "book")]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.count("\n") == 0, err
+    assert f"{tmp_path / 'book'} is a file, not a folder" in err
+
+
+def test_stale_temporaries_of_a_killed_runner_are_cleaned_at_start(tmp_path, allow_x):
+    nbs = notebook_with(tmp_path / "nbs", "y = 2")
+    out = tmp_path / "book"
+    out.mkdir()
+    stale = out / ".01_tiny.ipynb.k2j3x.tmp.ipynb"
+    stale.write_text("{}")
+    runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
+    assert not stale.exists() and (out / "01_tiny.ipynb").exists()
+
+
+HOLD = """import sys, time
+from mnist_helpers import locks
+with locks.folder_lock(sys.argv[1]):
+    print('HELD', flush=True)
+    time.sleep(60)
+"""
+
+
+def test_runner_refuses_a_profile_folder_another_process_holds(tmp_path, allow_x):
+    nbs = notebook_with(tmp_path / "nbs", "y = 2")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "artifacts" / "quick")], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"HELD"
+        with pytest.raises(RuntimeError, match=rf"artifacts/quick is in use by process {holder.pid} on "):
+            runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_kernels_of_a_runner_may_take_the_lock_the_runner_holds(tmp_path, allow_x):
+    cell = "from mnist_helpers import locks\nwith locks.folder_lock(f'{artifacts_dir}/{profile}'):\n    print('inside')"
+    nbs = notebook_with(tmp_path / "nbs", cell)
+    assert list(runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)) == ["01_tiny"]
+    executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
+    assert "inside" in executed.cells[-1].outputs[0]["text"]
+
+
+RUNNER_CLI = """
+import sys
+from mnist_helpers import runner
+runner.validate.__globals__["RULES"]["x"] = lambda n, v: None
+sys.exit(runner.main(["--profile", sys.argv[2], "--notebooks", sys.argv[1], "--out", sys.argv[3]]))
+"""
+
+
+def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
+    marker = tmp_path / "started"
+    nbs = notebook_with(
+        tmp_path / "nbs", "y = 2", f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(60)"
+    )
+    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "book")]
+    proc = subprocess.Popen(  # its own process group, as a terminal's foreground job; SIGINT not ignored
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 120
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().count("\n") == 0, err
+    assert "01_tiny interrupted (Ctrl-C) in cell 3 of 3 (import pathlib, time)" in err and "re-run to resume" in err
+
+
+def test_dead_kernel_prints_one_line_naming_chapter_and_cell_and_exits_non_zero(tmp_path):
+    nbs = notebook_with(tmp_path / "nbs", "y = 2", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)  # as OOM")
+    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "book")]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "01_tiny stopped: its kernel died (out of memory?) in cell 3 of 3 (import os, signal);" in done.stderr
+    assert "re-run to resume" in done.stderr
+    assert not list((tmp_path / "book").glob("*.ipynb"))
 
 
 def test_only_prefix_that_matches_no_notebook_fails_naming_it_and_the_folder(tmp_path, allow_x):

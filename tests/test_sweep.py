@@ -1,5 +1,8 @@
 """Sweeps: runs in worker processes (or on a Dask cluster) give exactly what the same runs give in sequence."""
 
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -87,3 +90,14 @@ def test_sweep_runs_on_a_dask_cluster_given_its_address(split, tmp_path):
         )
     for a, b in zip(one_by_one, on_cluster, strict=True):
         _same(a, b)
+
+
+def test_a_sweep_holds_its_run_folder_and_hands_the_lock_to_its_workers(tmp_path):
+    from mnist_helpers import locks
+    from mnist_helpers.provenance import Run
+
+    run = Run("test", {"profile": "test"}, tmp_path)
+    run.root.mkdir(parents=True)
+    with locks.folder_lock(run.root):  # this process holds it, as the sweep's parent does
+        env = locks.env_for_children([run.root])
+    assert json.loads(env[locks.HELD_ENV]) == {str(run.root.resolve()): os.getpid()}
