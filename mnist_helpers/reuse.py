@@ -34,6 +34,12 @@ class Trained:
         return self.outputs.argmax(axis=1)
 
 
+def _announce(label: str | None) -> None:
+    """One line naming the run, so a training log that holds several runs says which lines are whose."""
+    if label:
+        print(f"== {label} ==", flush=True)
+
+
 def _reusable(path: Path, key: dict[str, Any]) -> bool:
     """True when a saved artifact was made with exactly `key` (parameters and code version)."""
     meta_path = path.with_suffix(".json")
@@ -91,8 +97,10 @@ def train_classifier(
     seed: int = 0,
     reuse: bool = True,
     model_kwargs: dict[str, Any] | None = None,
+    label: str | None = None,
 ) -> Trained:
     """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings."""
+    _announce(label)
     if name not in models.CLASSIFIERS:
         raise ValueError(f"classifier name={name!r} is not known; use one of {', '.join(models.CLASSIFIERS)}.")
     build = models.MODELS[name]
@@ -152,8 +160,10 @@ def train_autoencoder(
     lr: float = 1e-3,
     seed: int = 0,
     reuse: bool = True,
+    label: str | None = None,
 ) -> Trained:
     """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it."""
+    _announce(label)
     if kind not in models.AUTOENCODERS:
         raise ValueError(f"autoencoder kind={kind!r} is not known; use one of {', '.join(models.AUTOENCODERS)}.")
     key = {
@@ -201,8 +211,10 @@ def train_keras_dutta(
     rotation_factor: float = aug.DUTTA_FACTOR,
     seed: int = 0,
     reuse: bool = True,
+    label: str | None = None,
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
+    _announce(label)
     from mnist_helpers.keras_models import dutta_cnn  # keras takes seconds to import: only when asked for
     from mnist_helpers.keras_train import fit_keras, keras_predict_proba
 
@@ -268,6 +280,7 @@ def train_dutta(
     rotation_factor: float,
     seed: int,
     reuse: bool = True,
+    label: str | None = None,
 ) -> Trained:
     """Dutta's CNN with Keras `fit` (engine="keras") or its layer-for-layer torch twin in our engine ("torch")."""
     if engine == "keras":
@@ -282,6 +295,7 @@ def train_dutta(
             rotation_factor=rotation_factor,
             seed=seed,
             reuse=reuse,
+            label=label,
         )
     if engine != "torch":
         raise ValueError(f"engine={engine!r} is not known; use keras or torch.")
@@ -297,6 +311,7 @@ def train_dutta(
         seed=seed,
         reuse=reuse,
         model_kwargs={"rotation_factor": rotation_factor, "seed": seed},
+        label=label,
     )
 
 
