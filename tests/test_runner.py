@@ -204,3 +204,10 @@ def test_runs_table_marks_chapters_whose_code_version_differs_from_the_current_c
     assert table.loc["01_a", "code now"] == "current"
     assert table.loc["02_b", "code now"] == f"differs (now {code_version()})"
     assert table.loc["02_b", "git commit"] == "abc (--allow-dirty)"
+
+
+def test_injected_parameters_are_folded_away_in_the_executed_notebook(tmp_path, allow_x):
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=tiny_notebooks(tmp_path / "nbs"))
+    executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "hide-input" in injected[0].metadata["tags"]
