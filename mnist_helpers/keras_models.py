@@ -123,10 +123,19 @@ def _pinned_columns(columns: int) -> Iterator[None]:
             os.environ["COLUMNS"] = old
 
 
+def _no_empty_rich_display() -> contextlib.AbstractContextManager:
+    """In a notebook, rich also displays an empty HTML box when Keras ends its captured summary: drop it."""
+    try:
+        from IPython.utils.capture import capture_output
+    except ImportError:  # no IPython: no notebook display to drop
+        return contextlib.nullcontext()
+    return capture_output(stdout=False, stderr=False, display=True)
+
+
 def keras_summary_text(model: keras.Model, line_length: int = SUMMARY_LINE_LENGTH) -> str:
     """`model.summary()` as plain text, the same in any terminal, notebook or CI (trailing spaces stripped)."""
     buffer = io.StringIO()
-    with _pinned_columns(line_length):
+    with _pinned_columns(line_length), _no_empty_rich_display():
         model.summary(line_length=line_length, print_fn=lambda text, **_: buffer.write(text))
     return "\n".join(line.rstrip() for line in buffer.getvalue().strip("\n").splitlines())
 

@@ -52,6 +52,12 @@ class Trained:
         return self.outputs.argmax(axis=1)
 
 
+def _announce(label: str | None) -> None:
+    """One line naming the run, so a training log that holds several runs says which lines are whose."""
+    if label:
+        print(f"== {label} ==", flush=True)
+
+
 def validation_split(n: int, val_size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """(train indices, validation indices): a seeded random `val_size` of range(n) held out, both sorted."""
     if not 0 < val_size < n:
@@ -188,11 +194,13 @@ def train_classifier(
     augment_mode: str = "faithful",  # Shah's pipeline: "faithful" (PIL pixel for pixel) | "single_warp"
     variant: str = "",  # a name for these settings, appended to the saved files' tag (ablations: "l2-raw")
     device: str = "cpu",  # "cpu" | "cuda": where training and inference run
+    label: str | None = None,  # printed as "== label ==" before the run's log
 ) -> Trained:
     """Train one of CLASSIFIERS (torch engine) on `split`, or reuse the saved model made with the same settings.
 
     Runs that differ from the defaults (an ablation) need their own `variant`, or they overwrite each other's files.
     """
+    _announce(label)
     if name not in models.CLASSIFIERS:
         raise ValueError(f"classifier name={name!r} is not known; use one of {', '.join(models.CLASSIFIERS)}.")
     build = models.MODELS[name]
@@ -263,6 +271,7 @@ def train_autoencoder(
     patience: int | None = None,  # stop once validation MSE has not improved for this many epochs
     val_size: int = 5000,  # images held out of the training images for validation (patience only)
     device: str = "cpu",  # "cpu" | "cuda": where training and inference run
+    label: str | None = None,  # printed as "== label ==" before the run's log
 ) -> Trained:
     """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it.
 
@@ -270,6 +279,7 @@ def train_autoencoder(
     to `max_epochs` until their MSE stops improving, and the best epoch's weights are kept; the history records
     val_loss per epoch and meta "best_epoch"/"stopped_epoch". The test set is never looked at to stop.
     """
+    _announce(label)
     if kind not in models.AUTOENCODERS:
         raise ValueError(f"autoencoder kind={kind!r} is not known; use one of {', '.join(models.AUTOENCODERS)}.")
     key = _key(
@@ -328,8 +338,10 @@ def train_keras_dutta(
     seed: int = 0,
     reuse: bool = True,
     device: str = "cpu",
+    label: str | None = None,  # printed as "== label ==" before the run's log
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
+    _announce(label)
     import h5py
     import keras
 
@@ -416,10 +428,11 @@ def train_dutta(
     seed: int,
     reuse: bool = True,
     device: str = "cpu",
+    label: str | None = None,  # printed as "== label ==" before the run's log
 ) -> Trained:
     """Dutta's CNN with Keras `fit` (engine="keras") or its layer-for-layer torch twin in our engine ("torch")."""
     common = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "decay": decay, "seed": seed, "reuse": reuse}
-    common["device"] = device
+    common |= {"device": device, "label": label}
     if engine == "keras":
         return train_keras_dutta(split, run, optimizer=optimizer, rotation_factor=rotation_factor, **common)
     if engine != "torch":

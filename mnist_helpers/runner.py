@@ -367,6 +367,9 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
             ) from None
         seconds = time.perf_counter() - started
         nb = nbformat.read(tmp, as_version=4)
+        for cell in nb.cells:  # the book folds papermill's injected values away, as it does the defaults
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.metadata["tags"].append("hide-input")
         nb.metadata[META_KEY] = {**fingerprint, "status": "ok", "seconds": round(seconds, 1)}
         nbformat.write(nb, tmp)
     return seconds

@@ -10,6 +10,7 @@ from typing import Any
 from mnist_helpers.threads import available_cores, configure_threads, omp_limit
 
 SCHEDULER_ENV = "MNIST_DASK_SCHEDULER"  # tcp://host:port of a Dask scheduler; unset: run on this machine
+PARENT_ENV = "MNIST_SWEEP_PARENT"  # pid of the process that started a sweep (its workers take its locks over)
 CLUSTER_THREADS = 1  # torch threads per run on a cluster: one run per Dask worker thread
 
 
@@ -40,7 +41,8 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 def _run_one(fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None, env: dict[str, str]) -> Any:
     """In a worker: take the parent's lock hand-over (`env`), cap torch and OpenMP to `threads`, run
     fn(**kwargs), return a picklable result."""
-    os.environ.update(env)
+    if os.getpid() != int(env.get(PARENT_ENV, -1)):  # a worker process (not threads of the sweep's own process)
+        os.environ.update(env)
     if threads is not None:
         os.environ["OMP_NUM_THREADS"] = str(threads)
         configure_threads(threads)
@@ -124,4 +126,4 @@ def _run_folders_locked(calls: list[dict[str, Any]]) -> Iterator[dict[str, str]]
     with contextlib.ExitStack() as stack:
         for folder in folders:
             stack.enter_context(locks.folder_lock(folder))
-        yield locks.env_for_children(folders)
+        yield locks.env_for_children(folders) | {PARENT_ENV: str(os.getpid())}

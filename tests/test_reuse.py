@@ -40,3 +40,10 @@ def test_unknown_names_are_rejected(split, tmp_path):
         reuse.train_classifier("vgg", split, run, epochs=1, batch_size=32)
     with pytest.raises(ValueError, match="autoencoder kind='vae'"):
         reuse.train_autoencoder("vae", 8, split, run, epochs=1, batch_size=32)
+
+
+def test_a_labelled_run_prints_its_label_before_its_epoch_lines(split, tmp_path, capsys):
+    run = Run("test", {"profile": "test"}, tmp_path)
+    reuse.train_autoencoder("dense_ae", 8, split, run, epochs=1, batch_size=64, label="dense autoencoder, code size 8")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "== dense autoencoder, code size 8 ==" and len(lines) > 1

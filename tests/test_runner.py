@@ -379,3 +379,10 @@ def test_runner_executes_chapters_on_a_dask_cluster_given_its_address(tmp_path, 
         )
     assert list(times) == ["01_tiny"]
     assert "6" in nbformat.read(out / "01_tiny.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+
+
+def test_injected_parameters_are_folded_away_in_the_executed_notebook(tmp_path, allow_x):
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=tiny_notebooks(tmp_path / "nbs"))
+    executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "hide-input" in injected[0].metadata["tags"]
