@@ -1,11 +1,13 @@
 """Verdict rules for the claims table: intervals, outcomes, and what may never happen."""
 
 import itertools
+import json
 import math
 
 import numpy as np
 import pytest
 
+from mnist_helpers import claims
 from mnist_helpers.claims import (
     DELTA_PP,
     accuracy_verdict,
@@ -45,11 +47,12 @@ def test_many_images_and_tight_seeds_around_the_seed_are_consistent():
     assert v.high - v.difference == pytest.approx(0.049, abs=0.002)
 
 
-def test_mnist_sized_evaluation_sets_cannot_resolve_delta_whatever_the_seeds():
+def test_mnist_sized_evaluation_sets_could_not_resolve_two_tenths_of_a_point_but_resolve_delta():
     # 1.96·√(1e4·0.993·0.007·(1/10000 + 1/8400)) = 1.96·0.1234
     assert smallest_half_width(99.3, 10000, 8400) == pytest.approx(0.242, abs=0.001)
-    assert smallest_half_width(99.3, 10000, 8400) > DELTA_PP
-    assert accuracy_verdict([99.30] * 20, 10000, 99.30, 8400).verdict == "inconclusive"
+    assert 0.2 < smallest_half_width(99.3, 10000, 8400) < DELTA_PP
+    assert accuracy_verdict([99.30] * 20, 10000, 99.30, 8400, delta=0.2).verdict == "inconclusive"
+    assert accuracy_verdict([99.28, 99.30, 99.31, 99.29, 99.32], 10000, 99.30, 8400).verdict == "consistent"
 
 
 def test_one_seed_is_inconclusive_and_says_why():
@@ -80,7 +83,7 @@ def test_more_spread_never_makes_a_verdict_consistent_or_decisive(center):
 
 
 def test_classify_covers_every_outcome():
-    assert [classify(*iv) for iv in [(-0.1, 0.1), (0.1, 0.5), (-0.5, -0.1), (-0.1, 0.5)]] == [
+    assert [classify(*iv, delta=0.2) for iv in [(-0.1, 0.1), (0.1, 0.5), (-0.5, -0.1), (-0.1, 0.5)]] == [
         "consistent",
         "higher",
         "lower",
@@ -100,9 +103,11 @@ def test_accuracy_verdict_rejects_fractions_passed_as_percent_counts():
         accuracy_verdict([0.99, 101.0], 10000, 99.0, 8400)
 
 
-def test_gap_matching_the_seed_with_mnist_sized_sets_is_inconclusive():
+def test_gap_matching_the_seed_is_consistent_at_delta_and_inconclusive_at_two_tenths():
     v = gap_verdict([0.40, 0.45, 0.50, 0.42, 0.48], 10000, (99.30, 98.85), discordant_share=0.005)
-    assert v.verdict == "inconclusive" and v.seed == pytest.approx(0.44)
+    assert v.verdict == "consistent" and v.seed == pytest.approx(0.44)
+    tight = gap_verdict([0.40, 0.45, 0.50, 0.42, 0.48], 10000, (99.30, 98.85), discordant_share=0.005, delta=0.2)
+    assert tight.verdict == "inconclusive"
 
 
 def test_gap_far_below_the_seeds_is_lower_with_the_hand_computed_interval():
@@ -189,3 +194,17 @@ def test_flip_verdict_needs_both_directions_above_the_threshold():
 
     assert flip_verdict([40.0, 30.0], "vertically flipped").verdict == "reproduced"
     assert flip_verdict([40.0, FLIP_CONFUSION_PCT / 2], "vertically flipped").verdict == "corrected"
+
+
+def test_a_verdict_survives_the_metrics_json_round_trip_with_missing_values_as_null():
+    v = claims.epochs_gate(None, 8, 60, 99.38, [99.1])
+    record = v.record()
+    assert record["difference"] is None and record["n_seeds"] == 1
+    assert json.loads(json.dumps(record, allow_nan=False)) == record
+    assert claims.Verdict.from_record(record).text == v.text
+
+
+def test_a_cap_needs_its_reason_and_effect():
+    assert claims.cap("epochs", 60, 8, "budget", "lower accuracy")["ours"] == 8
+    with pytest.raises(ValueError, match="reason"):
+        claims.cap("epochs", 60, 8, "", "lower accuracy")
