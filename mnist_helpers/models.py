@@ -120,7 +120,7 @@ class DuttaCNNTorch(nn.Module):
     `seed` fixes the rotation angles; seed the initial weights with torch.manual_seed before building.
     """
 
-    loss = "cross_entropy"  # the loss `train.fit` pairs with this model's output
+    loss = "keras_cross_entropy"  # Keras clips probabilities to [1e-7, 1 - 1e-7] before the log, as the author's model
     normalized_input = False  # takes images in [0, 1]
 
     def __init__(

@@ -438,7 +438,8 @@ def train_dutta(
     if engine != "torch":
         raise ValueError(f"engine={engine!r} is not known; use keras or torch.")
     twin = {"rotation_factor": rotation_factor, "seed": seed}
-    return train_classifier("dutta_cnn_torch", split, run, optimizer=optimizer, model_kwargs=twin, **common)
+    keras_exact = f"keras_{optimizer}"  # the twin stands in for Keras: Keras's update rule, step for step
+    return train_classifier("dutta_cnn_torch", split, run, optimizer=keras_exact, model_kwargs=twin, **common)
 
 
 def saved_classifier(name: str, split: MNIST, run: Run, **train_kwargs: Any) -> Trained | None:
