@@ -12,7 +12,7 @@ from mnist_helpers.claims import Verdict, gap_verdict
 from mnist_helpers.evaluate import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
 
 if TYPE_CHECKING:
-    from mnist_helpers.reuse import Trained
+    from mnist_helpers.saved_models import Trained
 
 
 def optimizer_summary(runs: dict[str, list[Trained]], y_test: np.ndarray) -> pd.DataFrame:

@@ -185,7 +185,7 @@ class Run:
 
 def check_profile_values(chapter: str, profile: str, params: dict[str, Any]) -> None:
     """ParameterError unless every value in `params` is what the named `profile` gives `chapter`."""
-    from mnist_helpers.runner import profile_values  # the runner imports this module
+    from mnist_helpers.profile_spec import profile_values  # it imports this module (through chapters)
 
     expected = profile_values(profile, chapter)
     ignored = ("profile", "artifacts_dir")

@@ -25,7 +25,7 @@ from mnist_helpers.data import MNIST, to_tensor
 from mnist_helpers.train import encode
 
 if TYPE_CHECKING:
-    from mnist_helpers.reuse import Trained
+    from mnist_helpers.saved_models import Trained
 
 AE_NAMES = {"dense_ae": "dense autoencoder", "conv_ae": "conv autoencoder", "pca": "PCA"}
 

@@ -1,16 +1,8 @@
-"""Train a model, or reuse the one saved under the profile with the same settings: the chapters' recipes.
-
-A saved model carries its key (every setting that made it, the data's fingerprint and the code version) and its
-training history inside its one weights file, written atomically: reuse is decided from that file alone, so a
-crash between two writes can never pair new weights with an old key or history.
-"""
+"""Train a model, or reuse the one saved under the profile with the same settings: the chapters' recipes."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,83 +11,21 @@ import torch
 from mnist_helpers import augment as aug
 from mnist_helpers import models
 from mnist_helpers.atomic import atomic_path
+from mnist_helpers.checkpoints import load_weights, save_weights, weights_meta
 from mnist_helpers.data import MNIST, to_keras, to_tensor
-from mnist_helpers.history import COLUMNS, FORMAT, History
 from mnist_helpers.locks import locks_run_folder
-from mnist_helpers.provenance import Run, code_version
-from mnist_helpers.train import (
-    fit,
-    load_weights,
-    predict_proba,
-    reconstruct,
-    save_weights,
-    seed_everything,
-    weights_meta,
+from mnist_helpers.provenance import Run
+from mnist_helpers.saved_models import (
+    KERAS_META_ATTR,
+    Trained,
+    announce,
+    keras_meta,
+    model_key,
+    saved_history,
+    stored_meta,
+    validation_split,
 )
-
-KERAS_META_ATTR = "mnist_helpers_meta"  # HDF5 attribute of a Keras .weights.h5 holding its key and history (JSON)
-
-
-@dataclass
-class Trained:
-    """A trained model with its history and its test-set outputs (probabilities or reconstructions)."""
-
-    tag: str
-    model: Any
-    history: History
-    outputs: np.ndarray
-    reused: bool
-    key: dict[str, Any] | None = None  # the settings that made the model (record it with the results)
-
-    @property
-    def predictions(self) -> np.ndarray:
-        return self.outputs.argmax(axis=1)
-
-
-def _announce(label: str | None) -> None:
-    """One line naming the run, so a training log that holds several runs says which lines are whose."""
-    if label:
-        print(f"== {label} ==", flush=True)
-
-
-def validation_split(n: int, val_size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """(train indices, validation indices): a seeded random `val_size` of range(n) held out, both sorted."""
-    if not 0 < val_size < n:
-        raise ValueError(f"val_size={val_size} must be between 1 and {n - 1} (the training images available).")
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    return order[val_size:].sort().values, order[:val_size].sort().values
-
-
-def data_fingerprint(split: MNIST) -> str:
-    """A short hash of a split's images and labels: models trained on other images are not reused."""
-    h = hashlib.blake2b(digest_size=8)
-    for a in (split.train_images, split.train_labels, split.test_images, split.test_labels):
-        h.update(np.ascontiguousarray(a))
-    return h.hexdigest()
-
-
-def _saved_history(meta: dict[str, Any] | None, key: dict[str, Any], path: Path) -> History | None:
-    """The History stored with a model made with exactly `key`; None, with the reason printed, otherwise."""
-    saved = meta.get("key") if isinstance(meta, dict) else None
-    if saved != key:
-        old = saved if isinstance(saved, dict) else {}
-        changed = ", ".join(
-            f"{k} {old.get(k)!r} -> {key.get(k)!r}" for k in sorted(set(old) | set(key)) if old.get(k) != key.get(k)
-        )
-        print(f"{path.name}: made with other settings ({changed}); retraining.", flush=True)
-        return None
-    data = meta.get("history")
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
-        raise ValueError(f"{path}: its training history is missing or damaged; delete {path} and re-run this chapter.")
-    history = History(meta=dict(data.get("meta") or {}))
-    for row in data["rows"]:
-        history.append(**{k: v for k, v in row.items() if k in COLUMNS})
-    return history
-
-
-def _stored(key: dict[str, Any], history: History) -> dict[str, Any]:
-    """What a weights file carries besides the weights: its key and its history."""
-    return {"key": key, "history": {"format": FORMAT, "rows": history.rows, "meta": history.meta}}
+from mnist_helpers.train import fit, predict_proba, reconstruct, seed_everything
 
 
 def _train_torch(
@@ -113,23 +43,17 @@ def _train_torch(
 ) -> Trained:
     """Train with `fit` (resumable through a checkpoint) or reuse a matching saved model."""
     weights = run.path("models", f"{tag}.pt")
-    history = _saved_history(weights_meta(weights), key, weights) if reuse and weights.exists() else None
+    history = saved_history(weights_meta(weights), key, weights) if reuse and weights.exists() else None
     if history is not None:
         load_weights(model, weights)
     else:
         checkpoint = run.path("checkpoints", f"{tag}.ckpt")
         history = fit(model, x_train, y_train, x_test, y_test, checkpoint=checkpoint, **fit_kwargs)
-        save_weights(model, weights, meta=_stored(key, history))  # one file: weights, key and history together
+        save_weights(model, weights, meta=stored_meta(key, history))  # one file: weights, key and history together
         checkpoint.unlink(missing_ok=True)
         reuse = False
     outputs = reconstruct(model, x_test) if output == "reconstruction" else predict_proba(model, x_test)
     return Trained(tag, model, history, outputs, reuse, key)
-
-
-def _key(split: MNIST, **settings: Any) -> dict[str, Any]:
-    """Everything that makes a model: its settings, the data it saw (sizes and fingerprint), the code version."""
-    n = {"n_train": len(split.train_labels), "n_test": len(split.test_labels)}
-    return {**settings, **n, "data": data_fingerprint(split), "code_version": code_version()}
 
 
 CLASSIFIER_DEFAULTS: dict[str, Any] = {
@@ -151,7 +75,7 @@ def _classifier_key(name: str, split: MNIST, *, epochs: int, batch_size: int, **
     """The key of a `train_classifier` model: every setting (defaults filled in), the data and the code."""
     s = {**CLASSIFIER_DEFAULTS, **settings}
     build = models.MODELS[name]
-    return _key(
+    return model_key(
         split,
         name=name,
         epochs=epochs,
@@ -200,7 +124,7 @@ def train_classifier(
 
     Runs that differ from the defaults (an ablation) need their own `variant`, or they overwrite each other's files.
     """
-    _announce(label)
+    announce(label)
     if name not in models.CLASSIFIERS:
         raise ValueError(f"classifier name={name!r} is not known; use one of {', '.join(models.CLASSIFIERS)}.")
     build = models.MODELS[name]
@@ -279,10 +203,10 @@ def train_autoencoder(
     to `max_epochs` until their MSE stops improving, and the best epoch's weights are kept; the history records
     val_loss per epoch and meta "best_epoch"/"stopped_epoch". The test set is never looked at to stop.
     """
-    _announce(label)
+    announce(label)
     if kind not in models.AUTOENCODERS:
         raise ValueError(f"autoencoder kind={kind!r} is not known; use one of {', '.join(models.AUTOENCODERS)}.")
-    key = _key(
+    key = model_key(
         split,
         kind=kind,
         code_size=code_size,
@@ -341,7 +265,7 @@ def train_keras_dutta(
     label: str | None = None,  # printed as "== label ==" before the run's log
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
-    _announce(label)
+    announce(label)
     import h5py
     import keras
 
@@ -349,7 +273,7 @@ def train_keras_dutta(
     from mnist_helpers.keras_models import dutta_cnn  # keras takes seconds to import: only when asked for
     from mnist_helpers.keras_train import fit_keras, keras_predict_proba
 
-    key = _key(
+    key = model_key(
         split,
         name="dutta_keras",
         epochs=epochs,
@@ -366,7 +290,7 @@ def train_keras_dutta(
     with keras.device(str(resolve_device(device))):  # weights where fit will put the batches
         model = dutta_cnn(rotation_factor=rotation_factor, seed=seed)
     x_test = to_keras(split.test_images)
-    history = _saved_history(_keras_meta(weights), key, weights) if reuse and weights.exists() else None
+    history = saved_history(keras_meta(weights), key, weights) if reuse and weights.exists() else None
     if history is not None:
         try:
             model.load_weights(weights)
@@ -394,24 +318,10 @@ def train_keras_dutta(
         with atomic_path(weights, suffix=".weights.h5") as tmp:  # a unique temporary; Keras insists on the suffix
             model.save_weights(tmp)
             with h5py.File(tmp, "r+") as f:  # key and history inside the weights file, before it is moved in
-                f.attrs[KERAS_META_ATTR] = json.dumps(_stored(key, history))
+                f.attrs[KERAS_META_ATTR] = json.dumps(stored_meta(key, history))
         checkpoint.unlink(missing_ok=True)
         reuse = False
     return Trained(tag, model, history, keras_predict_proba(model, x_test, device=device), reuse, key)
-
-
-def _keras_meta(weights: Path) -> dict[str, Any] | None:
-    """The key and history stored in a Keras weights file's attributes (None if it has none: older format)."""
-    import h5py
-
-    try:
-        with h5py.File(weights, "r") as f:
-            raw = f.attrs.get(KERAS_META_ATTR)
-        return json.loads(raw) if raw is not None else None
-    except (OSError, ValueError) as e:  # not HDF5, truncated, or an attribute that is not our JSON
-        raise ValueError(
-            f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
-        ) from None
 
 
 def train_dutta(
@@ -459,7 +369,7 @@ def saved_classifier(name: str, split: MNIST, run: Run, **train_kwargs: Any) -> 
     if not weights.exists():
         print(f"{weights.name}: not saved under {run.root}; nothing to reuse.", flush=True)
         return None
-    history = _saved_history(weights_meta(weights), key, weights)
+    history = saved_history(weights_meta(weights), key, weights)
     if history is None:
         return None
     build = models.MODELS[name]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import json
 import math
 import os
 import random
@@ -19,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mnist_helpers.atomic import atomic_path
+from mnist_helpers.checkpoints import CHECKPOINT_FORMAT, best_so_far, resume, save_state
 from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
 
@@ -30,10 +29,7 @@ KERAS_EXACT_OPTIMIZERS = ("keras_adam", "keras_rmsprop")  # Keras 3's own update
 LOSSES = ("cross_entropy", "nll", "mse", "keras_cross_entropy")  # logits, log-probs, reconstruction, Keras's clipped CE
 KERAS_EPSILON = 1e-7  # Keras' default epsilon for Adam and RMSprop, used so the torch and Keras paths agree
 KERAS_RMSPROP_RHO = 0.9  # Keras' default RMSprop average decay (torch calls it alpha, default 0.99)
-CHECKPOINT_FORMAT = "mnist_helpers.checkpoint/1"
-WEIGHTS_FORMAT = "mnist_helpers.weights/1"
 DECAY_MODES = ("inverse_time", "l2")  # what `decay` means: Keras's per-step lr decay | torch's weight_decay
-NOT_RESUME_KEYS = ("epochs", "torch")  # run parameters that may change between a run and its resumption
 
 
 def seed_everything(seed: int) -> None:
@@ -177,8 +173,8 @@ def fit(
     n_batches = min(-(-len(train_x) // batch_size), limit_batches or len(train_x))  # ceil, then the cap
     first = 1
     if checkpoint is not None and Path(checkpoint).exists():
-        first = _resume(checkpoint, model, opt, scheduler, history, epochs)
-    best = _best_so_far(history, checkpoint if first > 1 else None)
+        first = resume(checkpoint, model, opt, scheduler, history, epochs)
+    best = best_so_far(history, checkpoint if first > 1 else None)
     for epoch in range(first, epochs + 1):
         if patience is not None and best["epoch"] is not None and epoch - 1 - best["epoch"] >= patience:
             break
@@ -221,7 +217,7 @@ def fit(
         )
         report_epoch(history.rows[-1], epochs, mode, bar)
         if checkpoint is not None:
-            _save(
+            save_state(
                 checkpoint,
                 {
                     "format": CHECKPOINT_FORMAT,
@@ -347,91 +343,6 @@ def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: st
     if not callable(getattr(model, "encode", None)):
         raise ValueError(f"model ({type(model).__name__}) has no encode(); pass an autoencoder from models.py.")
     return _batched(model.encode, model, x, batch_size, device)
-
-
-def save_weights(model: nn.Module, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> None:
-    """Write the model's state dict and a JSON-like `meta` (parameters, seed, ...) to `path` atomically."""
-    try:
-        meta = json.loads(json.dumps(meta or {}))
-    except TypeError as e:
-        raise ValueError(f"meta must hold plain values (str, numbers, lists, dicts): {e}.") from None
-    _save(path, {"format": WEIGHTS_FORMAT, "model": model.state_dict(), "meta": meta})
-
-
-def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
-    """Load weights written by `save_weights` into `model` and return their meta."""
-    state = _load(path, WEIGHTS_FORMAT)
-    _load_state(model, state["model"], path)
-    return state["meta"]
-
-
-def weights_meta(path: str | os.PathLike) -> dict[str, Any]:
-    """The meta stored inside a file written by `save_weights` (what made it), without loading it into a model."""
-    meta = _load(path, WEIGHTS_FORMAT).get("meta")
-    if not isinstance(meta, dict):
-        raise ValueError(f"{path}: its meta is not a mapping (damaged or foreign file); delete it and re-run.")
-    return meta
-
-
-def _resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, history: History, epochs: int) -> int:
-    """Restore a matching checkpoint into model/opt/scheduler/history and return the next epoch (1 if stale)."""
-    state = _load(path, CHECKPOINT_FORMAT)
-    saved, now = state["meta"], history.meta
-    changed = [k for k in sorted(set(saved) | set(now)) if k not in NOT_RESUME_KEYS and saved.get(k) != now.get(k)]
-    if changed or state["epoch"] > epochs:
-        why = "parameters changed: " + ", ".join(f"{k} {saved.get(k)!r} -> {now.get(k)!r}" for k in changed)
-        why = why if changed else f"it is at epoch {state['epoch']}, past the {epochs} asked for"
-        print(f"checkpoint {path} is stale ({why}); starting fresh.", flush=True)
-        return 1
-    _load_state(model, state["model"], path)
-    try:
-        opt.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-    except (KeyError, ValueError, RuntimeError) as e:
-        raise ValueError(f"{path}: optimizer state does not fit ({e}); delete it and re-run.") from None
-    history.rows = [dict(row) for row in state["history"]]
-    if state["epoch"] < epochs:
-        print(f"checkpoint {path}: resuming at epoch {state['epoch'] + 1}/{epochs}.", flush=True)
-    return state["epoch"] + 1
-
-
-def _best_so_far(history: History, checkpoint: str | os.PathLike | None) -> dict[str, Any]:
-    """The lowest val_loss among resumed rows, its epoch and weights (from the checkpoint); all None when fresh."""
-    scored = [r for r in history.rows if r.get("val_loss") is not None]
-    if not scored or checkpoint is None:
-        return {"loss": None, "epoch": None, "model": None}
-    row = min(scored, key=lambda r: r["val_loss"])
-    return {
-        "loss": row["val_loss"],
-        "epoch": row["epoch"],
-        "model": _load(checkpoint, CHECKPOINT_FORMAT).get("best_model"),
-    }
-
-
-def _save(path: str | os.PathLike, state: dict[str, Any]) -> None:
-    """torch.save to a temporary file beside `path`, then move it over `path`."""
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-def _load(path: str | os.PathLike, expected_format: str) -> dict[str, Any]:
-    """torch.load(weights_only=True) a file of `expected_format`; anything else raises ValueError naming it."""
-    try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # truncated zip, random bytes, a foreign pickle: all mean "not ours"
-        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-        raise ValueError(f"{path}: not a readable {expected_format} file ({reason}); delete it and re-run.") from None
-    if not isinstance(state, dict) or state.get("format") != expected_format:
-        raise ValueError(f"{path}: not a {expected_format} file (foreign or old format); delete it and re-run.")
-    return state
-
-
-def _load_state(model: nn.Module, state_dict: dict[str, Any], path: str | os.PathLike) -> None:
-    try:
-        model.load_state_dict(state_dict)
-    except RuntimeError as e:
-        why = f"weights do not fit {type(model).__name__} ({str(e).splitlines()[0]})"
-        raise ValueError(f"{path}: {why}; pass the model that wrote them, or delete it and re-run.") from None
 
 
 @torch.inference_mode()

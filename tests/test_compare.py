@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_helpers import compare
-from mnist_helpers.reuse import Trained
+from mnist_helpers.saved_models import Trained
 
 Y = np.array([0, 1, 2, 3] * 25)  # 100 labels
 

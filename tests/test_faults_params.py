@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_helpers import data, params, provenance, reuse, runner
+from mnist_helpers import chapters, data, params, profile_spec, provenance, reuse, runner, saved_models
 from mnist_helpers.atomic import write_json
+from mnist_helpers.checkpoints import save_weights
 from mnist_helpers.params import ParameterError, validate
 from mnist_helpers.provenance import Run
-from mnist_helpers.train import fit, save_weights
+from mnist_helpers.train import fit
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -168,7 +169,7 @@ def test_chapter_7_reuses_a_saved_model_only_when_made_on_its_split_and_settings
     assert reuse.saved_classifier("shah_cnn", data.load_split(400, 200, seed=0), ch7) is None  # other train_size
     assert "other settings (data" in capsys.readouterr().out
     same = reuse.saved_classifier("shah_cnn", split, ch7)
-    assert same is not None and same.reused and same.key["data"] == reuse.data_fingerprint(split)
+    assert same is not None and same.reused and same.key["data"] == saved_models.data_fingerprint(split)
     other_seed = Run("07_confusion", {**settings, "seed": 1}, tmp_path)
     assert reuse.saved_classifier("shah_cnn", data.load_split(300, 200, seed=1), other_seed) is None
 
@@ -192,9 +193,9 @@ def test_bad_profile_is_refused_whole_before_any_chapter_is_prepared(tmp_path, y
     path = tmp_path / "bad.yaml"
     path.write_text(yaml_text)
     with pytest.raises(ParameterError, match=message):
-        spec = runner.load_profile(str(path), NOTEBOOKS)
-        for nb in runner.notebooks(NOTEBOOKS)[:1]:  # the runner prepares its first chapter...
-            runner.chapter_parameters(spec, nb)
+        spec = profile_spec.load_profile(str(path), NOTEBOOKS)
+        for nb in chapters.notebooks(NOTEBOOKS)[:1]:  # the runner prepares its first chapter...
+            profile_spec.chapter_parameters(spec, nb)
 
 
 # 7. a page with nothing to show says so; one spelling per choice
@@ -254,8 +255,8 @@ def test_relative_artifacts_dir_is_resolved_once_against_where_the_run_started(t
     assert validate(artifacts_dir="out")["artifacts_dir"] == str(tmp_path / "out")
     path = tmp_path / "mine.yaml"
     path.write_text("all:\n  profile: mine\n  artifacts_dir: out\n")
-    spec = runner.load_profile(str(path), NOTEBOOKS)
-    assert runner.chapter_parameters(spec, NOTEBOOKS / "03_mlp.ipynb")["artifacts_dir"] == str(tmp_path / "out")
+    spec = profile_spec.load_profile(str(path), NOTEBOOKS)
+    assert profile_spec.chapter_parameters(spec, NOTEBOOKS / "03_mlp.ipynb")["artifacts_dir"] == str(tmp_path / "out")
 
 
 def test_runner_makes_a_relative_mnist_data_dir_absolute_before_kernels_start_elsewhere(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ import torch
 from mnist_helpers import rate_distortion
 from mnist_helpers.data import MNIST
 from mnist_helpers.models import DenseAutoencoder
-from mnist_helpers.reuse import Trained
+from mnist_helpers.saved_models import Trained
 
 
 @pytest.fixture(scope="module")

@@ -144,7 +144,7 @@ def test_write_into_a_path_whose_folder_is_a_file_names_the_path_and_the_fix(tmp
 
 FULL_DISK_SCRIPT = textwrap.dedent("""
     import resource, signal, sys, torch
-    from mnist_helpers import atomic, models, train
+    from mnist_helpers import atomic, checkpoints, models, train
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, like a full disk
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
     try:
@@ -158,7 +158,10 @@ FULL_DISK_SCRIPT = textwrap.dedent("""
     "call, name",
     [
         ("atomic.write_bytes(sys.argv[1] + '/metrics.json', bytes(100_000))", "metrics.json"),
-        ("train.save_weights(models.MODELS['mlp'](), sys.argv[1] + '/mlp.pt')", "mlp.pt"),  # torch's inline_container
+        (
+            "checkpoints.save_weights(models.MODELS['mlp'](), sys.argv[1] + '/mlp.pt')",
+            "mlp.pt",
+        ),  # torch's inline_container
     ],
 )
 def test_full_disk_names_the_path_the_cause_and_the_fix_and_leaves_no_temporary(tmp_path, call, name):

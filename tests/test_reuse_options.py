@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mnist_helpers import data, reuse
+from mnist_helpers import data, reuse, saved_models
 from mnist_helpers.provenance import Run
 
 
@@ -65,8 +65,8 @@ def test_autoencoder_with_patience_holds_out_training_images_and_records_where_i
 
 
 def test_validation_split_is_disjoint_seeded_and_sized():
-    train, val = reuse.validation_split(100, 10, seed=1)
+    train, val = saved_models.validation_split(100, 10, seed=1)
     assert len(val) == 10 and len(train) == 90 and not set(train.tolist()) & set(val.tolist())
-    assert torch.equal(val, reuse.validation_split(100, 10, seed=1)[1])
+    assert torch.equal(val, saved_models.validation_split(100, 10, seed=1)[1])
     with pytest.raises(ValueError, match="val_size=100"):
-        reuse.validation_split(100, 100)
+        saved_models.validation_split(100, 100)

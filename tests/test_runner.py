@@ -13,29 +13,29 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mnist_helpers import runner
+from mnist_helpers import chapters, notebook_exec, params, profile_spec, runner, scheduling
 from mnist_helpers.params import ParameterError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def test_quick_profile_equals_every_notebooks_defaults():
-    spec = runner.load_profile("quick")
-    for nb in runner.notebooks(NOTEBOOKS):
+    spec = profile_spec.load_profile("quick")
+    for nb in chapters.notebooks(NOTEBOOKS):
         declared = papermill.inspect_notebook(str(nb))
-        for name, value in runner.chapter_parameters(spec, nb).items():
+        for name, value in profile_spec.chapter_parameters(spec, nb).items():
             assert ast.literal_eval(declared[name]["default"]) == value, f"{nb.stem}: {name}"
 
 
 @pytest.mark.parametrize("profile", ["quick", "full", "seed"])
 def test_every_profile_gives_every_notebook_valid_parameters(profile):
-    spec = runner.load_profile(profile)
-    for nb in runner.notebooks(NOTEBOOKS):
-        runner.chapter_parameters(spec, nb)
+    spec = profile_spec.load_profile(profile)
+    for nb in chapters.notebooks(NOTEBOOKS):
+        profile_spec.chapter_parameters(spec, nb)
 
 
 def test_full_profile_runs_every_chapter_on_the_whole_split():
-    spec = runner.load_profile("full")
+    spec = profile_spec.load_profile("full")
     assert spec["all"]["train_size"] == 60000 and spec["all"]["test_size"] == 10000
     assert len(spec["chapters"]["05_optimizers"]["seeds"]) >= 3
 
@@ -65,7 +65,7 @@ def test_bad_profile_file_fails_before_running_anything(tmp_path, yaml_text, mes
 
 def test_unknown_profile_name_lists_the_known_ones():
     with pytest.raises(ParameterError, match="quick, full, seed"):
-        runner.load_profile("huge")
+        profile_spec.load_profile("huge")
 
 
 def tiny_notebooks(folder: Path, fail: bool = False) -> Path:
@@ -91,7 +91,7 @@ def profile_file(tmp_path: Path, x: int) -> str:
 
 @pytest.fixture()
 def allow_x(monkeypatch):
-    monkeypatch.setitem(runner.validate.__globals__["RULES"], "x", lambda n, v: None)
+    monkeypatch.setitem(params.validate.__globals__["RULES"], "x", lambda n, v: None)
 
 
 def test_runner_executes_then_skips_current_notebooks_and_reruns_stale_ones(tmp_path, allow_x):
@@ -206,8 +206,8 @@ def test_kernels_of_a_runner_may_take_the_lock_the_runner_holds(tmp_path, allow_
 
 RUNNER_CLI = """
 import sys
-from mnist_helpers import runner
-runner.validate.__globals__["RULES"]["x"] = lambda n, v: None
+from mnist_helpers import params, runner
+params.validate.__globals__["RULES"]["x"] = lambda n, v: None
 sys.exit(runner.main(["--profile", sys.argv[2], "--notebooks", sys.argv[1], "--out", sys.argv[3]]))
 """
 
@@ -303,14 +303,15 @@ def test_allow_dirty_publishes_records_the_override_and_a_clean_run_replaces_it(
     (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
     monkeypatch.delenv(runner.DIRTY_ENV, raising=False)
     assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, allow_dirty=True)) == ["01_tiny"]
-    made = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[runner.META_KEY]
+    made = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[notebook_exec.META_KEY]
     assert made["allow_dirty"] is True
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "edit"], cwd=tmp_path, check=True
     )
     assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)) == ["01_tiny"]  # now from a commit
     assert (
-        "allow_dirty" not in nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[runner.META_KEY]
+        "allow_dirty"
+        not in nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[notebook_exec.META_KEY]
     )
 
 
@@ -332,7 +333,7 @@ def test_runs_table_marks_chapters_whose_code_version_differs_from_the_current_c
 
 
 def test_chapter_7_waits_for_chapter_4_and_unnumbered_pages_wait_for_every_chapter():
-    needs = runner.dependencies(["03_mlp", "04_cnn", "07_confusion", "reproducibility"])
+    needs = scheduling.dependencies(["03_mlp", "04_cnn", "07_confusion", "reproducibility"])
     assert needs["07_confusion"] == {"04_cnn"} and needs["03_mlp"] == set()
     assert needs["reproducibility"] == {"03_mlp", "04_cnn", "07_confusion"}
 

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from mnist_helpers import data, reuse, sweep
+from mnist_helpers import data, reuse, saved_models, sweep
 from mnist_helpers.provenance import Run
 
 SEEDS = [0, 1]
@@ -72,7 +72,7 @@ def test_scheduler_address_comes_from_the_environment_and_needs_a_protocol(monke
 
 def test_a_keras_model_does_not_travel_between_processes():
     keras = pytest.importorskip("keras")
-    trained = reuse.Trained("k", keras.Sequential(), None, np.zeros((1, 10)), False)
+    trained = saved_models.Trained("k", keras.Sequential(), None, np.zeros((1, 10)), False)
     assert sweep._portable(trained).model is None
 
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from mnist_helpers.augment import shah_augment
+from mnist_helpers.checkpoints import load_weights, save_weights
 from mnist_helpers.data import load_mnist, stratified_subset, to_tensor
 from mnist_helpers.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
 from mnist_helpers.models import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
@@ -17,12 +18,10 @@ from mnist_helpers.train import (
     encode,
     fit,
     inverse_time_decay,
-    load_weights,
     make_optimizer,
     predict,
     predict_proba,
     reconstruct,
-    save_weights,
     seed_everything,
 )
 

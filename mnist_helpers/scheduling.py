@@ -1,0 +1,105 @@
+"""Several chapters at once: which chapter waits for which, and the executor that honours it (local or Dask)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mnist_helpers.notebook_exec import _fingerprint, execute, is_current
+from mnist_helpers.params import ParameterError
+from mnist_helpers.sweep import scheduler_address
+from mnist_helpers.threads import available_cores, omp_limit
+
+DEPENDS_ON = {"07": ("04",)}  # chapter 7 reuses chapter 4's saved CNN
+
+
+def dependencies(stems: list[str]) -> dict[str, set[str]]:
+    """Which chapters each one waits for: DEPENDS_ON between numbered chapters, and pages without a number
+    (the reproducibility page reads every chapter's results) after every numbered chapter."""
+    numbered = [s for s in stems if s[:2].isdigit()]
+    needs: dict[str, set[str]] = {}
+    for stem in stems:
+        if not stem[:2].isdigit():
+            needs[stem] = set(numbered)
+        else:
+            wanted = DEPENDS_ON.get(stem[:2], ())
+            needs[stem] = {s for s in numbered if s[:2] in wanted}
+    return needs
+
+
+def run_parallel(
+    plans: list[tuple[Path, dict[str, Any]]],
+    out_dir: Path,
+    force: bool,
+    jobs: int,
+    scheduler: str | None = None,
+    dirty: bool = False,
+) -> dict[str, float]:
+    """Execute the plan `jobs` notebooks at a time (each kernel gets cores // jobs threads through
+    OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
+    on have finished; or on a Dask cluster given its scheduler address (the workers must see this
+    repository and its artifacts at the same paths). Current notebooks are skipped as in `run`; the first
+    failure stops new starts, lets the running ones finish, and is raised."""
+    import concurrent.futures as cf
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"--jobs {jobs!r}: pass a positive number of notebooks to run at once.")
+    address = scheduler_address(scheduler)
+    n = len(plans)
+    pending: dict[str, tuple[int, Path, dict[str, Any], dict[str, Any]]] = {}
+    for i, (nb, params) in enumerate(plans, 1):
+        fp = _fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {})
+        if not force and is_current(out_dir / nb.name, fp):
+            print(f"[{i}/{n}] {nb.stem}: up to date, skipped", flush=True)
+        else:
+            pending[nb.stem] = (i, nb, params, fp)
+    needs = {stem: deps & set(pending) for stem, deps in dependencies([nb.stem for nb, _ in plans]).items()}
+    old_omp = os.environ.get("OMP_NUM_THREADS")
+    if address is None:  # kernels inherit this process's environment
+        os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))
+        executor, client = cf.ThreadPoolExecutor(max_workers=jobs), None  # each notebook runs in its own kernel
+    else:
+        from dask.distributed import Client
+
+        client = Client(address)
+        executor = client.get_executor()
+    times: dict[str, float] = {}
+    running: dict[cf.Future, str] = {}
+    failure: BaseException | None = None
+    try:
+        while pending or running:
+            ready = [s for s in pending if not needs[s] - set(times)] if failure is None else []
+            for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
+                i, nb, params, fp = pending.pop(stem)
+                print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
+                future = executor.submit(
+                    execute, nb, out_dir / nb.name, params, fp, out_dir.parent / "_build" / "failed"
+                )
+                running[future] = stem
+            if not running:
+                break  # a failure left chapters that can no longer start
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                stem = running.pop(future)
+                try:
+                    times[stem] = future.result()
+                    print(f"[{plans_index(plans, stem)}/{n}] {stem}: done in {times[stem]:.0f} s", flush=True)
+                except Exception as e:  # kept, then raised once the running ones finish
+                    failure = failure or e
+    finally:
+        executor.shutdown(wait=True)
+        if client is not None:
+            client.close()
+        if old_omp is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = old_omp
+    if failure is not None:
+        raise failure
+    return times
+
+
+def plans_index(plans: list[tuple[Path, dict[str, Any]]], stem: str) -> int:
+    """1-based position of a chapter in the plan, for progress lines."""
+    return next(i for i, (nb, _) in enumerate(plans, 1) if nb.stem == stem)
