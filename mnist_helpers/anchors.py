@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-N_PIXELS = 784  # 28 x 28 pixels per MNIST image
+from mnist_helpers.data import PIXELS
 
 
 @dataclass(frozen=True)
@@ -20,36 +22,26 @@ class Anchor:
     where: str  # table, figure or page of the source that states the value
 
 
-# Test error rates (%) on the MNIST test set, quoted from the table of classifiers on the MNIST database page
-# (BibTeX lecun_mnist_page), which names the paper each row comes from; `source` is that paper.
-ERROR = "test error (%)"
-PAGE = "MNIST database page, classifiers table (lecun_mnist_page)"
-CLASSIFIERS = (
-    Anchor("2-layer NN, 300 hidden units, mean square error", 4.7, ERROR, "lecun1998gradient", PAGE),
-    Anchor("2-layer NN, 300 HU, MSE, [distortions]", 3.6, ERROR, "lecun1998gradient", PAGE),
-    Anchor("2-layer NN, 300 HU, [deskewing]", 1.6, ERROR, "lecun1998gradient", PAGE),
-    Anchor("2-layer NN, 1000 hidden units", 4.5, ERROR, "lecun1998gradient", PAGE),
-    Anchor("2-layer NN, 1000 HU, [distortions]", 3.8, ERROR, "lecun1998gradient", PAGE),
-    Anchor("Convolutional net LeNet-5, [no distortions]", 0.95, ERROR, "lecun1998gradient", PAGE),
-    Anchor("Convolutional net LeNet-5, [distortions]", 0.8, ERROR, "lecun1998gradient", PAGE),
-    Anchor("Convolutional net LeNet-5, [huge distortions]", 0.85, ERROR, "lecun1998gradient", PAGE),
-    # Simard, Steinkraus & Platt 2003, as the MNIST page lists them
-    Anchor("2-layer NN, 800 HU, Cross-Entropy Loss", 1.6, ERROR, "simard2003best", PAGE),
-    Anchor("2-layer NN, 800 HU, cross-entropy [affine distortions]", 1.1, ERROR, "simard2003best", PAGE),
-    Anchor("2-layer NN, 800 HU, cross-entropy [elastic distortions]", 0.7, ERROR, "simard2003best", PAGE),
-    Anchor("Convolutional net, cross-entropy [affine distortions]", 0.6, ERROR, "simard2003best", PAGE),
-    Anchor("Convolutional net, cross-entropy [elastic distortions]", 0.4, ERROR, "simard2003best", PAGE),
-)
+# The figures themselves live in anchors.csv beside this module, one row each (group, model, value, unit, BibTeX
+# key, where the source states it). Classifiers: test error rates (%) on the MNIST test set, quoted from the table
+# of classifiers on the MNIST database page (BibTeX lecun_mnist_page), which names the paper each row comes from
+# (`source`): LeCun et al. 1998, and Simard, Steinkraus & Platt 2003. Autoencoders: Hinton & Salakhutdinov 2006,
+# Fig. 2B caption: "The average squared errors for the last three rows are 3.00, 8.01, and 13.87" --
+# reconstructions of MNIST test images by the 30-dimensional (784-1000-500-250-30) autoencoder, 30-dimensional
+# logistic PCA and standard PCA: squared error summed over the 784 pixels in [0, 1], per image.
+TABLE = Path(__file__).with_name("anchors.csv")
 
-# Hinton & Salakhutdinov 2006, Fig. 2B caption: "The average squared errors for the last three rows are 3.00, 8.01,
-# and 13.87" -- reconstructions of MNIST test images by the 30-dimensional (784-1000-500-250-30) autoencoder,
-# 30-dimensional logistic PCA and standard PCA. Squared error summed over the 784 pixels in [0, 1], per image.
-SQUARED_ERROR = "squared error per image (sum over 784 pixels in [0, 1])"
-AUTOENCODERS = (
-    Anchor("deep autoencoder 784-1000-500-250-30", 3.00, SQUARED_ERROR, "hinton2006reducing", "Fig. 2B caption"),
-    Anchor("logistic PCA, 30 components", 8.01, SQUARED_ERROR, "hinton2006reducing", "Fig. 2B caption"),
-    Anchor("PCA, 30 components", 13.87, SQUARED_ERROR, "hinton2006reducing", "Fig. 2B caption"),
-)
+
+def _load(group: str) -> tuple[Anchor, ...]:
+    with TABLE.open(newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r.pop("group") == group]
+    return tuple(Anchor(**{**r, "value": float(r["value"])}) for r in rows)
+
+
+CLASSIFIERS = _load("classifiers")
+AUTOENCODERS = _load("autoencoders")
+ERROR = CLASSIFIERS[0].unit  # "test error (%)"
+SQUARED_ERROR = AUTOENCODERS[0].unit  # "squared error per image (sum over 784 pixels in [0, 1])"
 HS_CODE_SIZE = 30  # code size of Hinton & Salakhutdinov's MNIST figures
 
 # LeCun et al. (1998) two-layer networks (one hidden layer), as chapter 3 shows them (moved here from claims.py).
@@ -58,7 +50,7 @@ LECUN_TWO_LAYER = pd.DataFrame(
 )
 
 
-def squared_error_per_image(mse_per_pixel: float, n_pixels: int = N_PIXELS) -> float:
+def squared_error_per_image(mse_per_pixel: float, n_pixels: int = PIXELS) -> float:
     """Our per-pixel MSE on [0, 1] pixels in Hinton & Salakhutdinov's unit: squared error summed over an image."""
     if not mse_per_pixel >= 0:
         raise ValueError(f"mse_per_pixel={mse_per_pixel!r} must be a mean squared error >= 0 on pixels in [0, 1].")

@@ -9,15 +9,15 @@ import pandas as pd
 from skimage.metrics import structural_similarity
 from sklearn.decomposition import PCA
 
-INPUT_DIM = 784  # pixels per MNIST image (28 x 28)
+from mnist_helpers.data import PIXELS, SIDE
+
 INPUT_BITS = 8  # bits per pixel in the IDX files (uint8)
 CODE_BITS = 32  # bits per code value (float32)
-SIDE = 28  # image height and width, pixels
 RANGE_SLACK = 1e-6  # tolerance on the [0, 1] range check
 
 
 def compression_ratio(
-    code_size: int, input_dim: int = INPUT_DIM, input_bits: int = INPUT_BITS, code_bits: int = CODE_BITS
+    code_size: int, input_dim: int = PIXELS, input_bits: int = INPUT_BITS, code_bits: int = CODE_BITS
 ) -> dict[str, float]:
     """Two ways to state how much a code of `code_size` values compresses an image.
 
@@ -107,7 +107,7 @@ def pca_baseline(
     return codes, np.clip(pca.inverse_transform(codes), 0.0, 1.0)
 
 
-def pca_parameters(code_size: int, input_dim: int = INPUT_DIM) -> int:
+def pca_parameters(code_size: int, input_dim: int = PIXELS) -> int:
     """Numbers a PCA codec stores: code_size components of input_dim values plus the input_dim mean."""
     return code_size * input_dim + input_dim
 

@@ -98,9 +98,13 @@ class History:
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> History:
         """Read a History written by `to_json`; anything else raises ValueError naming the file."""
-        data = read_json(path)
+        return cls.from_dict(read_json(path), f"{path}: not a History file ({FORMAT})")
+
+    @classmethod
+    def from_dict(cls, data: Any, damaged: str) -> History:
+        """A History from `to_json`'s mapping; anything else raises ValueError with `damaged` and the fix."""
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
-            raise ValueError(f"{path}: not a History file ({FORMAT}). Delete it and re-run the step that writes it.")
+            raise ValueError(f"{damaged}. Delete it and re-run the step (or chapter) that writes it.")
         history = cls(meta=dict(data.get("meta") or {}))
         for row in data["rows"]:
             history.append(**{k: v for k, v in row.items() if k in COLUMNS})

@@ -10,7 +10,7 @@ Torch's Adam divides the bias-corrected m̂ by √v̂ + ε (ε applied after the
 RMSprop divides by √v + ε. The legacy tf.keras optimizers the author ran (TF 2.x, `decay=1e-4`) made
 the same updates (ResourceApplyAdam, ResourceApplyRMSProp). Keras evaluates its learning-rate schedule at
 the iteration count *before* the step's increment, so step t (1-based) uses lr0 / (1 + decay·(t−1)):
-torch's LambdaLR stepped after each optimizer step gives exactly that (`train.make_optimizer`).
+torch's LambdaLR stepped after each optimizer step gives exactly that (`optimizers.make_optimizer`).
 
 The loss too: Keras's cross-entropy on a softmax output clips the probabilities to [ε, 1−ε] before the
 log, so a sample whose true-class probability is below 1e-7 (it happens after RMSprop's first, large

@@ -17,7 +17,8 @@ import numpy as np
 from mnist_helpers.atomic import atomic_path
 from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
-from mnist_helpers.train import OPTIMIZERS, check_positive
+from mnist_helpers.optimizers import OPTIMIZERS
+from mnist_helpers.train import check_positive
 
 LOSS = "sparse_categorical_crossentropy"  # integer labels; the author one-hot encoded, same value
 
@@ -83,11 +84,11 @@ def fit_keras(
     model: keras.Model,
     train_x: np.ndarray,
     train_y: np.ndarray,
-    test_x: np.ndarray | None,
-    test_y: np.ndarray | None,
+    test_x: np.ndarray | None = None,  # None: no per-epoch test figures
+    test_y: np.ndarray | None = None,
     *,
     epochs: int,
-    batch_size: int,
+    batch_size: int = 32,  # the author's
     optimizer: str = "adam",
     lr: float = 1e-3,  # initial learning rate
     decay: float = 0.0,  # inverse-time decay per optimizer step (C11)

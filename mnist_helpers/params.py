@@ -22,7 +22,7 @@ from typing import Any
 from mnist_helpers.augment import check_rotation_factor
 from mnist_helpers.data import PIXELS, TEST_SIZE, TRAIN_SIZE
 from mnist_helpers.device import DEVICES
-from mnist_helpers.train import OPTIMIZERS
+from mnist_helpers.optimizers import OPTIMIZERS
 
 PROFILES = ("quick", "full", "seed")  # the named profiles: a run writes under one only with its values
 PROFILE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")  # a profile name of your own (a folder name)

@@ -11,6 +11,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from mnist_helpers.data import PIXELS, SIDE
+
 PALETTE = sns.color_palette("colorblind", 10)  # one colour per digit / method, used by every figure
 PANEL = 1.1  # inches per image panel in grids
 WIDE = (8.0, 4.5)  # inches, width x height of single-axes charts
@@ -40,8 +42,8 @@ def _image_limits(images: np.ndarray) -> tuple[float | None, float | None]:
 def _as_images(images: np.ndarray) -> np.ndarray:
     """(N, 28, 28) from (N, 28, 28), (N, 1, 28, 28), (N, 28, 28, 1) or (N, 784)."""
     x = np.asarray(images)
-    if x.ndim == 2 and x.shape[1] == 784:
-        return x.reshape(-1, 28, 28)
+    if x.ndim == 2 and x.shape[1] == PIXELS:
+        return x.reshape(-1, SIDE, SIDE)
     if x.ndim == 4 and x.shape[1] == 1:
         return x[:, 0]
     if x.ndim == 4 and x.shape[-1] == 1:
@@ -70,19 +72,23 @@ def _grid(n: int, ncols: int, title_lines: int = 1) -> tuple[Figure, np.ndarray]
     return fig, axes
 
 
-def sample_grid(
-    images: np.ndarray, labels: Sequence[int], ncols: int = 10, title: str = "MNIST samples with their labels"
-) -> Figure:
-    """Images in a grid, each titled with its label."""
-    images = _as_images(images)
+def _titled_panels(images: np.ndarray, labels: Sequence, ncols: int, limits: tuple, title: str) -> Figure:
+    """A grid of image panels, each titled with its label, on one grey scale (`limits`)."""
     fig, axes = _grid(len(images), ncols)
-    limits = _image_limits(images)
     for ax, image, label in zip(axes.flat, images, labels):
         _image_panel(ax, image, limits)
         ax.set_title(str(label), fontsize=LABEL_SIZE)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def sample_grid(
+    images: np.ndarray, labels: Sequence[int], ncols: int = 10, title: str = "MNIST samples with their labels"
+) -> Figure:
+    """Images in a grid, each titled with its label."""
+    images = _as_images(images)
+    return _titled_panels(images, labels, ncols, _image_limits(images), title)
 
 
 def augmentation_grid(
@@ -130,14 +136,7 @@ def mean_images(images: np.ndarray, labels: np.ndarray, title: str = "Mean image
     images, labels = _as_images(images).astype(np.float64), np.asarray(labels)
     classes = np.unique(labels)
     means = np.stack([images[labels == c].mean(axis=0) for c in classes])
-    fig, axes = _grid(len(classes), len(classes))
-    limits = (float(means.min()), float(means.max()))
-    for ax, mean, c in zip(axes.flat, means, classes):
-        _image_panel(ax, mean, limits)
-        ax.set_title(str(c), fontsize=LABEL_SIZE)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _titled_panels(means, classes, len(classes), (float(means.min()), float(means.max())), title)
 
 
 def pixel_histogram(images: np.ndarray, title: str = "Pixel values over all images") -> Figure:

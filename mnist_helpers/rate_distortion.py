@@ -14,14 +14,13 @@ from mnist_helpers import models
 from mnist_helpers.compress import (
     CODE_BITS,
     INPUT_BITS,
-    INPUT_DIM,
     compression_ratio,
     pca_baseline,
     pca_parameters,
     rate_distortion_table,
     reconstruction_metrics,
 )
-from mnist_helpers.data import MNIST, to_tensor
+from mnist_helpers.data import MNIST, PIXELS, to_tensor
 from mnist_helpers.train import encode
 
 if TYPE_CHECKING:
@@ -126,6 +125,6 @@ def compression_phrase(code_size: int) -> str:
     """Both compression ratios of a code, named: e.g. 32 -> '24.5× in numbers, 6.1× in bits'."""
     r = compression_ratio(code_size)
     return (
-        f"{r['dimension_ratio']:.1f}× in numbers ({INPUT_DIM} pixels → {code_size} code values), "
+        f"{r['dimension_ratio']:.1f}× in numbers ({PIXELS} pixels → {code_size} code values), "
         f"{r['bit_ratio']:.1f}× in bits ({INPUT_BITS}-bit pixels → float{CODE_BITS} codes)"
     )

@@ -16,9 +16,12 @@ from mnist_helpers.data import MNIST, to_keras, to_tensor
 from mnist_helpers.locks import locks_run_folder
 from mnist_helpers.provenance import Run
 from mnist_helpers.saved_models import (
+    CLASSIFIER_DEFAULTS,
     KERAS_META_ATTR,
     Trained,
     announce,
+    classifier_key,
+    classifier_tag,
     keras_meta,
     model_key,
     saved_history,
@@ -56,48 +59,6 @@ def _train_torch(
     return Trained(tag, model, history, outputs, reuse, key)
 
 
-CLASSIFIER_DEFAULTS: dict[str, Any] = {
-    "optimizer": "adam",
-    "lr": 1e-3,
-    "decay": 0.0,
-    "augment": False,
-    "seed": 0,
-    "model_kwargs": None,
-    "decay_mode": "inverse_time",
-    "normalize": None,
-    "augment_mode": "faithful",
-    "variant": "",
-    "device": "cpu",
-}
-
-
-def _classifier_key(name: str, split: MNIST, *, epochs: int, batch_size: int, **settings: Any) -> dict[str, Any]:
-    """The key of a `train_classifier` model: every setting (defaults filled in), the data and the code."""
-    s = {**CLASSIFIER_DEFAULTS, **settings}
-    build = models.MODELS[name]
-    return model_key(
-        split,
-        name=name,
-        epochs=epochs,
-        batch_size=batch_size,
-        optimizer=s["optimizer"],
-        lr=s["lr"],
-        decay=s["decay"],
-        augment=s["augment"],
-        seed=s["seed"],
-        model_kwargs=s["model_kwargs"] or {},
-        decay_mode=s["decay_mode"],
-        normalized=build.normalized_input if s["normalize"] is None else bool(s["normalize"]),
-        augment_mode=s["augment_mode"] if s["augment"] else None,
-        variant=s["variant"],
-        device=s["device"],
-    )
-
-
-def _classifier_tag(name: str, optimizer: str, seed: int, variant: str) -> str:
-    return f"{name}-{optimizer}-seed{seed}" + (f"-{variant}" if variant else "")
-
-
 @locks_run_folder
 def train_classifier(
     name: str,
@@ -130,7 +91,7 @@ def train_classifier(
     build = models.MODELS[name]
     loss = build.loss
     normalized = build.normalized_input if normalize is None else bool(normalize)
-    key = _classifier_key(
+    key = classifier_key(
         name,
         split,
         epochs=epochs,
@@ -154,7 +115,7 @@ def train_classifier(
         torch.from_numpy(split.train_labels.astype(np.int64)),
         torch.from_numpy(split.test_labels.astype(np.int64)),
     )
-    tag = _classifier_tag(name, optimizer, seed, variant)
+    tag = classifier_tag(name, optimizer, seed, variant)
     return _train_torch(
         tag,
         model,
@@ -254,10 +215,10 @@ def train_keras_dutta(
     run: Run,
     *,
     epochs: int,
-    batch_size: int,
+    batch_size: int = 32,  # images per step: the author's
     optimizer: str = "adam",
     lr: float = 1e-3,
-    decay: float = 0.0,
+    decay: float = 1e-4,  # per-step inverse-time decay: the author's (C11)
     rotation_factor: float = aug.DUTTA_FACTOR,
     seed: int = 0,
     reuse: bool = True,
@@ -363,8 +324,8 @@ def saved_classifier(name: str, split: MNIST, run: Run, **train_kwargs: Any) -> 
         train_kwargs = {k: run.params[k] for k in ("epochs", "batch_size", "seed") if k in run.params}
         train_kwargs["augment"] = True
     settings = {**CLASSIFIER_DEFAULTS, **{k: v for k, v in train_kwargs.items() if k != "reuse"}}
-    key = _classifier_key(name, split, **settings)
-    tag = _classifier_tag(name, settings["optimizer"], settings["seed"], settings["variant"])
+    key = classifier_key(name, split, **settings)
+    tag = classifier_tag(name, settings["optimizer"], settings["seed"], settings["variant"])
     weights = run.root / "models" / f"{tag}.pt"
     if not weights.exists():
         print(f"{weights.name}: not saved under {run.root}; nothing to reuse.", flush=True)

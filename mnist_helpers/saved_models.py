@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from mnist_helpers import models
 from mnist_helpers.data import MNIST
-from mnist_helpers.history import COLUMNS, FORMAT, History
+from mnist_helpers.history import FORMAT, History
 from mnist_helpers.provenance import code_version
 
 KERAS_META_ATTR = "mnist_helpers_meta"  # HDF5 attribute of a Keras .weights.h5 holding its key and history (JSON)
@@ -71,13 +72,7 @@ def saved_history(meta: dict[str, Any] | None, key: dict[str, Any], path: Path) 
         )
         print(f"{path.name}: made with other settings ({changed}); retraining.", flush=True)
         return None
-    data = meta.get("history")
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
-        raise ValueError(f"{path}: its training history is missing or damaged; delete {path} and re-run this chapter.")
-    history = History(meta=dict(data.get("meta") or {}))
-    for row in data["rows"]:
-        history.append(**{k: v for k, v in row.items() if k in COLUMNS})
-    return history
+    return History.from_dict(meta.get("history"), f"{path}: its training history is missing or damaged")
 
 
 def stored_meta(key: dict[str, Any], history: History) -> dict[str, Any]:
@@ -103,3 +98,45 @@ def keras_meta(weights: Path) -> dict[str, Any] | None:
         raise ValueError(
             f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
         ) from None
+
+
+CLASSIFIER_DEFAULTS: dict[str, Any] = {
+    "optimizer": "adam",
+    "lr": 1e-3,
+    "decay": 0.0,
+    "augment": False,
+    "seed": 0,
+    "model_kwargs": None,
+    "decay_mode": "inverse_time",
+    "normalize": None,
+    "augment_mode": "faithful",
+    "variant": "",
+    "device": "cpu",
+}
+
+
+def classifier_key(name: str, split: MNIST, *, epochs: int, batch_size: int, **settings: Any) -> dict[str, Any]:
+    """The key of a `train_classifier` model: every setting (defaults filled in), the data and the code."""
+    s = {**CLASSIFIER_DEFAULTS, **settings}
+    build = models.MODELS[name]
+    return model_key(
+        split,
+        name=name,
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=s["optimizer"],
+        lr=s["lr"],
+        decay=s["decay"],
+        augment=s["augment"],
+        seed=s["seed"],
+        model_kwargs=s["model_kwargs"] or {},
+        decay_mode=s["decay_mode"],
+        normalized=build.normalized_input if s["normalize"] is None else bool(s["normalize"]),
+        augment_mode=s["augment_mode"] if s["augment"] else None,
+        variant=s["variant"],
+        device=s["device"],
+    )
+
+
+def classifier_tag(name: str, optimizer: str, seed: int, variant: str) -> str:
+    return f"{name}-{optimizer}-seed{seed}" + (f"-{variant}" if variant else "")

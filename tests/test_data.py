@@ -10,10 +10,11 @@ import threading
 
 import numpy as np
 import pytest
+from idx_files import encode_idx
 
 from mnist_helpers import data
 from mnist_helpers.data import MNISTNotFound, load_mnist
-from mnist_helpers.idx import IDXError, encode_idx
+from mnist_helpers.idx import IDXError
 
 # ---------------------------------------------------------------- tiny synthetic MNIST
 

@@ -4,8 +4,9 @@ import gzip
 
 import numpy as np
 import pytest
+from idx_files import encode_idx, write_idx
 
-from mnist_helpers.idx import IDXError, encode_idx, read_bytes, read_idx, write_idx
+from mnist_helpers.idx import IDXError, read_bytes, read_idx
 
 
 @pytest.mark.parametrize("name", ["images-idx3-ubyte", "images-idx3-ubyte.gz"])

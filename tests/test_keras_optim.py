@@ -10,7 +10,7 @@ from torch.nn import functional as F
 from mnist_helpers.data import load_mnist, to_keras, to_tensor
 from mnist_helpers.keras_optim import KerasAdam, KerasRMSprop, keras_cross_entropy
 from mnist_helpers.models import DuttaCNNTorch
-from mnist_helpers.train import make_optimizer
+from mnist_helpers.optimizers import make_optimizer
 from mnist_helpers.twin import copy_keras_to_torch
 
 os.environ.setdefault("KERAS_BACKEND", "torch")

@@ -13,7 +13,7 @@ from mnist_helpers.data import load_mnist, stratified_subset, to_keras
 from mnist_helpers.history import COLUMNS, VALIDATION_COLUMNS
 from mnist_helpers.keras_models import dutta_cnn
 from mnist_helpers.keras_train import fit_keras, keras_optimizer, keras_predict_proba, keras_schedule
-from mnist_helpers.train import KERAS_EPSILON, KERAS_RMSPROP_RHO, inverse_time_decay
+from mnist_helpers.optimizers import KERAS_EPSILON, KERAS_RMSPROP_RHO, inverse_time_decay
 
 N_OVERFIT = 256  # real training images, class-balanced
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from mnist_helpers.train import fit, make_optimizer
+from mnist_helpers.optimizers import make_optimizer
+from mnist_helpers.train import fit
 
 
 def net(seed: int = 0) -> nn.Module:

@@ -14,11 +14,10 @@ from mnist_helpers.checkpoints import load_weights, save_weights
 from mnist_helpers.data import load_mnist, stratified_subset, to_tensor
 from mnist_helpers.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
 from mnist_helpers.models import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
+from mnist_helpers.optimizers import inverse_time_decay, make_optimizer
 from mnist_helpers.train import (
     encode,
     fit,
-    inverse_time_decay,
-    make_optimizer,
     predict,
     predict_proba,
     reconstruct,
