@@ -203,6 +203,16 @@ RULES: dict[str, Rule] = {
     "reuse_models": boolean,
     "engine": choice("keras", "torch"),
     "device": choice(*DEVICES),  # "cuda" is checked against the machine when training starts (device.py)
+    "ablation_seeds": list_of(int_range(0, SEED_MAX), unique=True),
+    "ablation_epochs": int_range(1),
+    "max_epochs": int_range(1),
+    "patience": int_range(1),
+    "val_size": int_range(1, TRAIN_SIZE - 1),
+    "author_train_size": int_range(1, TRAIN_SIZE),
+    "author_val_size": int_range(1, TRAIN_SIZE),
+    "keras_epochs": int_range(1),
+    "reference_draws": int_range(100, 10**6),
+    "ink_images": int_range(1, TRAIN_SIZE),
 }
 
 
