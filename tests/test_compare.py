@@ -86,3 +86,23 @@ def test_paired_gaps_take_one_label_array_per_seed():
     runs = {"adam": [zeros, zeros], "rmsprop": [zeros, zeros]}
     table = compare.paired_gaps(runs, [y0, y1])
     assert table["adam (%)"].tolist() == [100.0, 0.0]  # seed 1's labels are all 1, its predictions all 0
+
+
+def test_arm_difference_matches_a_hand_computed_welch_interval():
+    from scipy import stats as st
+
+    a, b, n = [99.0, 99.2, 99.4], [98.0, 98.1, 98.3], 10_000
+    v = compare.arm_difference(a, b, n)
+    sa, sb = np.var(a, ddof=1) / 3, np.var(b, ddof=1) / 3
+    df = (sa + sb) ** 2 / (sa**2 / 2 + sb**2 / 2)
+    known = 1e4 * (0.992 * 0.008 + np.mean(b) / 100 * (1 - np.mean(b) / 100)) / n
+    df_all = (sa + sb + known) ** 2 / ((sa + sb) ** 2 / df)
+    half = st.t.ppf(0.975, df_all) * np.sqrt(sa + sb + known)
+    assert v.difference == pytest.approx(np.mean(a) - np.mean(b))
+    assert (v.low, v.high) == pytest.approx((v.difference - half, v.difference + half))
+    assert v.verdict == "higher"
+
+
+def test_arm_difference_calls_equal_arms_consistent_and_one_seed_inconclusive():
+    assert compare.arm_difference([99.0, 99.05, 98.95], [99.02, 98.98, 99.0], 10_000).verdict == "consistent"
+    assert compare.arm_difference([99.0], [98.0, 98.1], 10_000).verdict == "inconclusive"
