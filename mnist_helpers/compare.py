@@ -97,7 +97,6 @@ def optimizer_gap_verdict(
     return gap_verdict(table["gap (points)"].tolist(), n, means, discordant_share=share, **kwargs)
 
 
-ABLATION_EPOCHS = 3  # epochs of chapter 4's ablation arms (one-thread budget; the headline arm is read at this epoch)
 
 
 def arm_difference(a_pct: Sequence[float], b_pct: Sequence[float], n_eval: int, *, delta: float = DELTA_PP) -> Verdict:
