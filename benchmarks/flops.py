@@ -1,4 +1,4 @@
-"""FLOPs of a model's forward pass from its layer shapes, and the fp32 matmul rate this machine reaches."""
+"""FLOPs of a model's forward pass and training step (torch's FlopCounterMode), and this machine's fp32 matmul rate."""
 
 from __future__ import annotations
 
@@ -7,49 +7,45 @@ import time
 
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 MATMUL_SIZE = 2048  # rows = columns of the square fp32 matrices timed by matmul_gflops
-TRAIN_STEP_FACTOR = 3  # forward + backward (grad w.r.t. inputs and weights) ≈ 3 forward passes
+COUNT_BATCH = 8  # images per counted pass: per-image counts are the batch's total / COUNT_BATCH
+
+
+def _counted(model: nn.Module, input_shape: tuple[int, ...], backward: bool) -> int:
+    """FLOPs torch's own counter (FlopCounterMode) sees for one pass over COUNT_BATCH images, per image.
+
+    By torch's counter, not by hand: it counts every matmul and convolution the autograd graph runs, forward
+    and backward (input and weight gradients) exactly; activations, pooling and normalisation count as 0, as
+    is usual when comparing with matmul.
+    """
+    was_training = model.training
+    model.train(backward)
+    x = torch.zeros(COUNT_BATCH, *input_shape, requires_grad=False)
+    try:
+        with FlopCounterMode(display=False) as counter:
+            out = model(x)
+            if backward:
+                out.float().sum().backward()
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.train(was_training)
+    total = counter.get_total_flops()
+    if total == 0:
+        raise ValueError(f"model ({type(model).__name__}) runs no matmul or convolution to count.")
+    return total // COUNT_BATCH
 
 
 def forward_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """FLOPs of one forward pass over one sample: 2 × multiply-adds of every Conv2d and Linear layer.
-
-    Output shapes come from forward hooks on a zero input of `input_shape` (one sample, no batch axis);
-    biases, activations, pooling and normalisation are left out, as is usual when comparing with matmul.
-    """
-    macs: list[int] = []
-
-    def conv_hook(module: nn.Conv2d, _inputs: tuple, out: torch.Tensor) -> None:
-        kernel = module.kernel_size[0] * module.kernel_size[1] * module.in_channels // module.groups
-        macs.append(out[0].numel() * kernel)  # every output element is one kernel-sized dot product
-
-    def linear_hook(module: nn.Linear, _inputs: tuple, out: torch.Tensor) -> None:
-        macs.append(out[0].numel() * module.in_features)
-
-    hooks = []
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            hooks.append(module.register_forward_hook(conv_hook))
-        elif isinstance(module, nn.Linear):
-            hooks.append(module.register_forward_hook(linear_hook))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape))
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.train(was_training)
-    if not macs:
-        raise ValueError(f"model ({type(model).__name__}) has no Conv2d or Linear layer to count.")
-    return 2 * sum(macs)
+    """FLOPs of one forward pass over one image (`input_shape`, no batch axis), by torch's FlopCounterMode."""
+    with torch.no_grad():
+        return _counted(model, input_shape, backward=False)
 
 
 def train_step_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """FLOPs of one training step per sample: TRAIN_STEP_FACTOR × the forward pass."""
-    return TRAIN_STEP_FACTOR * forward_flops(model, input_shape)
+    """FLOPs of one training step per image, forward and backward, by torch's FlopCounterMode."""
+    return _counted(model, input_shape, backward=True)
 
 
 def matmul_gflops(size: int = MATMUL_SIZE, repeats: int = 5) -> float:

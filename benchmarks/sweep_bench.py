@@ -7,11 +7,11 @@ import time
 
 import numpy as np
 
+from mnist_helpers.benchmark_report import SWEEP_BATCH  # Shah's CNN with its augmentation, batch 64
 from mnist_helpers.sweep import plan_workers, sweep
 from mnist_helpers.threads import configure_threads
 
 SWEEP_SEEDS = (0, 1)  # runs per sweep: one per worker on 2 cores
-SWEEP_BATCH = 64  # Shah's CNN with its augmentation, batch 64: the side-by-side measurement
 
 
 def train_shah(images: np.ndarray, labels: np.ndarray, seed: int, n_batches: int) -> int:

@@ -97,8 +97,6 @@ def optimizer_gap_verdict(
     return gap_verdict(table["gap (points)"].tolist(), n, means, discordant_share=share, **kwargs)
 
 
-
-
 def arm_difference(a_pct: Sequence[float], b_pct: Sequence[float], n_eval: int, *, delta: float = DELTA_PP) -> Verdict:
     """Arm a − arm b (points) from per-seed accuracies (percent) on the same `n_eval` evaluation images.
 
