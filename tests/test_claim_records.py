@@ -5,6 +5,10 @@ import math
 from mnist_helpers import claim_records, claims
 
 
+def _fact():
+    return claims.fact_verdict("x", "y", False, "measured")
+
+
 def _metrics():
     v = claims.accuracy_verdict([99.3, 99.4], 10_000, 99.38, 8_400, delta=claims.DELTA_PP)
     cap = claims.cap("epochs", 60, 8, "time budget", "lower accuracy")
@@ -17,6 +21,12 @@ def _metrics():
             }
         },
         "02_augmentation": {"metrics": {"claims": {"C9": {"verdict": "corrected", "text": "corrected: ..."}}}},
+        "03_mlp": {
+            "metrics": {
+                "claims": {"C3": {"verdict": "measured", "per_seed": [97.0]}, "C11": vars(_fact())},
+                "protocols": {"C1": {"seed": "60 epochs", "ours": "5 seeds"}},
+            }
+        },
         "01_preprocessing": {"metrics": {}},
     }
 
@@ -37,20 +47,18 @@ def test_caps_table_is_empty_without_caps():
     assert claim_records.caps_table({"01": {"metrics": {}}}).empty
 
 
-def test_protocols_are_collected_by_claim():
-    assert claim_records.protocols(_metrics()) == {"C1": {"seed": "60 epochs", "ours": "8 epochs"}}
-
-
 def test_verdict_texts_cover_every_claim_and_read_each_record_kind():
     texts = claim_records.verdict_texts(_metrics())
     assert texts["C9"] == "corrected: ..."
     assert texts["C1"].startswith(claims.Verdict.from_record(_metrics()["04_cnn"]["metrics"]["claims"]["C1"]).verdict)
-    assert texts["C11"] == claim_records.MISSING
+    assert texts["C3"] == "measured"
+    assert texts["C11"] == _fact().text
+    assert texts["C10"] == claim_records.MISSING
 
 
 def test_protocol_texts_fill_missing_sides():
     texts = claim_records.protocol_texts(_metrics())
-    assert texts["C1"]["ours"] == "8 epochs"
+    assert texts["C1"]["ours"] == "ch. 4: 8 epochs; ch. 3: 5 seeds"
     assert texts["C2"] == {"seed": claim_records.MISSING, "ours": claim_records.MISSING}
 
 
@@ -59,3 +67,15 @@ def test_metrics_or_reason_returns_the_message_when_nothing_was_run(tmp_path):
 
     metrics, reason = provenance.metrics_or_reason(tmp_path, "quick")
     assert metrics == {} and "nothing to show for profile 'quick'" in reason
+
+
+def test_accuracy_verdicts_label_a_claim_recorded_by_two_chapters():
+    metrics = _metrics()
+    metrics["05_optimizers"] = {"metrics": {"claims": {"C1": metrics["04_cnn"]["metrics"]["claims"]["C1"]}}}
+    assert list(claim_records.accuracy_verdicts(metrics)) == ["C1 (ch. 4)", "C1 (ch. 5)", "C5"]
+
+
+def test_accuracy_verdicts_leave_out_records_not_named_for_a_claim():
+    metrics = _metrics()
+    metrics["04_cnn"]["metrics"]["claims"]["gap"] = metrics["04_cnn"]["metrics"]["claims"]["C1"]
+    assert "gap" not in claim_records.accuracy_verdicts(metrics)
