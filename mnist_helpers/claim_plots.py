@@ -106,3 +106,13 @@ def paired_gap(
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def verdict_dots_or_note(verdicts: dict[str, Verdict], note: str) -> Figure:
+    """`verdict_dots`, or, when no chapter has recorded an accuracy verdict yet, a figure that says `note`."""
+    if verdicts:
+        return verdict_dots(verdicts)
+    fig, ax = plt.subplots(figsize=(WIDE[0], 1.5))
+    ax.text(0.5, 0.5, note, ha="center", va="center", wrap=True)
+    ax.set_axis_off()
+    return fig

@@ -198,6 +198,7 @@ RULES: dict[str, Rule] = {
     "n_examples": int_range(1, 100),
     "n_draws": int_range(1, 20),
     "throughput_images": int_range(64, TRAIN_SIZE),
+    "param_draws": int_range(100, 1_000_000),  # chapter 2: random parameter draws per setting (C7, C9)
     "dutta_epochs": int_range(1),
     "dutta_batch_size": int_range(1),
     "reuse_models": boolean,

@@ -257,3 +257,12 @@ def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
         for ch, m in metrics.items()
     ]
     return pd.DataFrame(rows).set_index("chapter") if rows else pd.DataFrame(columns=["wall time (s)"])
+
+
+def metrics_or_reason(artifacts_dir: str | os.PathLike | None, profile: str) -> tuple[dict[str, dict[str, Any]], str]:
+    """`load_metrics`, but with no metrics yet: ({}, NothingToShow's message) instead of raising, so a page that
+    summarises the chapters can say what to run; ("" when there are metrics)."""
+    try:
+        return load_metrics(artifacts_dir, profile), ""
+    except NothingToShow as e:
+        return {}, str(e)

@@ -35,3 +35,10 @@ def test_paired_gap_axis_does_not_start_at_zero():
     low, high = fig.axes[0].get_ylim()
     assert 98.5 < low < 98.8 and 99.1 < high < 99.5
     assert "inconclusive" in fig.axes[1].get_title()
+
+
+def test_verdict_dots_or_note_shows_the_note_when_there_are_no_verdicts():
+    from mnist_helpers.claim_plots import verdict_dots_or_note
+
+    fig = verdict_dots_or_note({}, "nothing yet")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["nothing yet"]
