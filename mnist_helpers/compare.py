@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from mnist_helpers.claims import Verdict, gap_verdict
+from mnist_helpers.claims import CONFIDENCE, DELTA_PP, Verdict, classify, gap_verdict
 from mnist_helpers.evaluate import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
 
 if TYPE_CHECKING:
@@ -93,3 +95,35 @@ def optimizer_gap_verdict(
     share = float(table["discordant share"].mean())
     n = int(table["images"].min())
     return gap_verdict(table["gap (points)"].tolist(), n, means, discordant_share=share, **kwargs)
+
+
+def arm_verdict(arm_pct: Sequence[float], reference_pct: Sequence[float], *, delta: float = DELTA_PP) -> Verdict:
+    """An ablation arm against a reference arm, both scored on the same test set: mean(arm) − mean(reference).
+
+    The interval is Welch's t-interval on the two arms' per-seed accuracies (percent, two or more seeds each);
+    the test set is shared, so its sampling error cancels and only run-to-run spread enters. The outcome follows
+    claims.classify: "consistent" within ±delta points, "higher"/"lower" when the interval excludes 0.
+    """
+    a, b = (np.asarray(v, dtype=float).ravel() for v in (arm_pct, reference_pct))
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"arm_pct has {len(a)} and reference_pct {len(b)} seeds; each needs two or more.")
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    diff = float(a.mean() - b.mean())
+    if va + vb == 0:
+        low = high = diff
+    else:
+        df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) * math.sqrt(va + vb)
+        low, high = diff - half, diff + half
+    return Verdict(
+        verdict=classify(low, high, delta),
+        difference=diff,
+        low=low,
+        high=high,
+        seed=float(b.mean()),
+        ours_mean=float(a.mean()),
+        ours_sd=float(a.std(ddof=1)),
+        n_seeds=len(a),
+        delta=delta,
+        note="arm vs reference arm, Welch interval over seeds",
+    )

@@ -86,3 +86,26 @@ def test_paired_gaps_take_one_label_array_per_seed():
     runs = {"adam": [zeros, zeros], "rmsprop": [zeros, zeros]}
     table = compare.paired_gaps(runs, [y0, y1])
     assert table["adam (%)"].tolist() == [100.0, 0.0]  # seed 1's labels are all 1, its predictions all 0
+
+
+def test_arm_verdict_uses_welch_interval_over_seeds():
+    from scipy import stats
+
+    arm, ref = [98.0, 98.2, 98.4], [97.0, 97.1, 97.2]
+    v = compare.arm_verdict(arm, ref)
+    se = ((0.04 / 3) + (0.01 / 3)) ** 0.5
+    df = (0.04 / 3 + 0.01 / 3) ** 2 / ((0.04 / 3) ** 2 / 2 + (0.01 / 3) ** 2 / 2)
+    half = stats.t.ppf(0.975, df) * se
+    assert v.difference == pytest.approx(1.1)
+    assert (v.low, v.high) == (pytest.approx(1.1 - half), pytest.approx(1.1 + half))
+    assert v.verdict == "higher"
+
+
+def test_arm_verdict_calls_close_tight_arms_consistent_and_noisy_ones_inconclusive():
+    assert compare.arm_verdict([98.0, 98.02, 98.04], [98.01, 98.03, 98.05]).verdict == "consistent"
+    assert compare.arm_verdict([97.0, 99.0, 98.0], [98.0, 97.5, 98.5]).verdict == "inconclusive"
+
+
+def test_arm_verdict_needs_two_seeds_per_arm():
+    with pytest.raises(ValueError, match="two or more"):
+        compare.arm_verdict([98.0], [97.0, 97.5])
