@@ -125,5 +125,4 @@ def arm_verdict(arm_pct: Sequence[float], reference_pct: Sequence[float], *, del
         ours_sd=float(a.std(ddof=1)),
         n_seeds=len(a),
         delta=delta,
-        note="arm vs reference arm, Welch interval over seeds",
     )
