@@ -33,12 +33,15 @@ def optimizer_summary(runs: dict[str, list[Trained]], y_test: np.ndarray) -> pd.
     return pd.DataFrame(rows).set_index("optimizer")
 
 
-def paired_mcnemar(runs: dict[str, list[Trained]], y_test: np.ndarray, seeds: list[int]) -> pd.DataFrame:
-    """McNemar's exact test between the first two optimizers' models, seed by seed."""
+def paired_mcnemar(
+    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], seeds: list[int]
+) -> pd.DataFrame:
+    """McNemar's exact test between the first two optimizers' models, seed by seed; `y_test` is one label array
+    for all seeds or one per seed (the author's protocol draws a validation split per seed)."""
     (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
     rows = []
-    for seed, a, b in zip(seeds, a_runs, b_runs):
-        test = mcnemar(y_test, a.predictions, b.predictions, name_a=name_a, name_b=name_b)
+    for seed, a, b, y in zip(seeds, a_runs, b_runs, _labels_per_seed(y_test, len(a_runs))):
+        test = mcnemar(y, a.predictions, b.predictions, name_a=name_a, name_b=name_b)
         rows.append(
             {
                 "seed": seed,

@@ -86,3 +86,14 @@ def test_paired_gaps_take_one_label_array_per_seed():
     runs = {"adam": [zeros, zeros], "rmsprop": [zeros, zeros]}
     table = compare.paired_gaps(runs, [y0, y1])
     assert table["adam (%)"].tolist() == [100.0, 0.0]  # seed 1's labels are all 1, its predictions all 0
+
+
+def test_mcnemar_scores_each_seed_on_its_own_labels():
+    y0, y1 = np.zeros(4, dtype=int), np.ones(4, dtype=int)
+    adam = [_run(np.array([True, True, True, False])), _run(np.array([True] * 4))]
+    rmsprop = [_run(np.array([True, False, False, False])), _run(np.array([True] * 4))]
+    adam[1].predictions = y1.copy()  # seed 1 is scored on labels 1: both models all right there
+    rmsprop[1].predictions = y1.copy()
+    table = compare.paired_mcnemar({"adam": adam, "rmsprop": rmsprop}, [y0, y1], seeds=[0, 1])
+    assert (table.loc[0, "b (only B wrong)"], table.loc[0, "c (only A wrong)"]) == (2, 0)
+    assert (table.loc[1, "b (only B wrong)"], table.loc[1, "c (only A wrong)"]) == (0, 0)
