@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ from mnist_helpers.claims import CONFIDENCE, DELTA_PP, Verdict, classify, gap_ve
 from mnist_helpers.evaluate import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
 
 if TYPE_CHECKING:
+    from mnist_helpers.provenance import Run
     from mnist_helpers.saved_models import Trained
 
 
@@ -35,12 +36,15 @@ def optimizer_summary(runs: dict[str, list[Trained]], y_test: np.ndarray) -> pd.
     return pd.DataFrame(rows).set_index("optimizer")
 
 
-def paired_mcnemar(runs: dict[str, list[Trained]], y_test: np.ndarray, seeds: list[int]) -> pd.DataFrame:
-    """McNemar's exact test between the first two optimizers' models, seed by seed."""
+def paired_mcnemar(
+    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], seeds: list[int]
+) -> pd.DataFrame:
+    """McNemar's exact test between the first two optimizers' models, seed by seed; `y_test` is one label array
+    for all seeds or one per seed (the author's protocol draws a validation split per seed)."""
     (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
     rows = []
-    for seed, a, b in zip(seeds, a_runs, b_runs):
-        test = mcnemar(y_test, a.predictions, b.predictions, name_a=name_a, name_b=name_b)
+    for seed, a, b, y in zip(seeds, a_runs, b_runs, _labels_per_seed(y_test, len(a_runs))):
+        test = mcnemar(y, a.predictions, b.predictions, name_a=name_a, name_b=name_b)
         rows.append(
             {
                 "seed": seed,
@@ -127,3 +131,44 @@ def arm_difference(a_pct: Sequence[float], b_pct: Sequence[float], n_eval: int, 
     half = float(q(0.5 + CONFIDENCE / 2)) * math.sqrt(total)
     low, high = diff - half, diff + half
     return Verdict(classify(low, high, delta), diff, low, high, float(b.mean()), float(a.mean()), sd_a, a.size, delta)
+
+
+def heldout_accuracy_pct(
+    trained: Trained, images: np.ndarray, labels: np.ndarray, run: Run | None = None, device: str = "cpu"
+) -> float:
+    """Accuracy (%) of a trained Dutta or torch classifier on images other than those it was scored on in training
+    (chapter 5: the official test set beside the validation split). A torch model predicts on images normalised
+    as in training; a Keras model predicts directly, or, when a sweep worker kept it (`model` None), is rebuilt
+    and its weights read from `run`'s models folder, where train_keras_dutta saved them."""
+    model = trained.model
+    if model is None:
+        model = _saved_keras_dutta(trained, run)
+    keras_model = type(model).__module__.startswith(("keras", "mnist_helpers.keras"))  # torch Modules, too
+    if not keras_model:
+        from mnist_helpers.data import to_tensor
+        from mnist_helpers.train import predict_proba
+
+        normalized = (trained.key or {}).get("normalized", True)
+        probs = predict_proba(model, to_tensor(images, normalized), device=device)
+    else:
+        from mnist_helpers.data import to_keras
+        from mnist_helpers.keras_train import keras_predict_proba
+
+        probs = keras_predict_proba(model, to_keras(images), device=device)
+    return 100 * accuracy(labels, probs.argmax(axis=1))
+
+
+def _saved_keras_dutta(trained: Trained, run: Run | None) -> Any:
+    """Dutta's Keras model of `trained`, rebuilt from its key and loaded from <run>/models/<tag>.weights.h5."""
+    key = trained.key or {}
+    weights = None if run is None else run.root / "models" / f"{trained.tag}.weights.h5"
+    if key.get("name") != "dutta_keras" or weights is None or not weights.exists():
+        raise ValueError(
+            f"{trained.tag}: the run came back without its model and no saved Keras weights were found "
+            f"({weights}); pass the chapter's `run`, or score the model where it was trained."
+        )
+    from mnist_helpers.keras_models import dutta_cnn
+
+    model = dutta_cnn(rotation_factor=key["rotation_factor"], seed=key["seed"])
+    model.load_weights(weights)
+    return model

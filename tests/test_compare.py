@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from mnist_helpers import compare
 from mnist_helpers.saved_models import Trained
@@ -106,3 +107,54 @@ def test_arm_difference_matches_a_hand_computed_welch_interval():
 def test_arm_difference_calls_equal_arms_consistent_and_one_seed_inconclusive():
     assert compare.arm_difference([99.0, 99.05, 98.95], [99.02, 98.98, 99.0], 10_000).verdict == "consistent"
     assert compare.arm_difference([99.0], [98.0, 98.1], 10_000).verdict == "inconclusive"
+
+
+def test_mcnemar_scores_each_seed_on_its_own_labels():
+    y0, y1 = np.zeros(4, dtype=int), np.ones(4, dtype=int)
+    adam = [_run(np.array([True, True, True, False])), _run(np.array([True] * 4))]
+    rmsprop = [_run(np.array([True, False, False, False])), _run(np.array([True] * 4))]
+    adam[1].predictions = y1.copy()  # seed 1 is scored on labels 1: both models all right there
+    rmsprop[1].predictions = y1.copy()
+    table = compare.paired_mcnemar({"adam": adam, "rmsprop": rmsprop}, [y0, y1], seeds=[0, 1])
+    assert (table.loc[0, "b (only B wrong)"], table.loc[0, "c (only A wrong)"]) == (2, 0)
+    assert (table.loc[1, "b (only B wrong)"], table.loc[1, "c (only A wrong)"]) == (0, 0)
+
+
+class _AlwaysThree(torch.nn.Module):
+    """A torch 'classifier' that reads every image as a 3."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.one_hot(torch.full((len(x),), 3), 10).float()
+
+
+def test_heldout_accuracy_scores_a_torch_model_on_new_images():
+    images = np.zeros((8, 28, 28), dtype=np.uint8)
+    labels = np.array([3, 3, 3, 1, 1, 1, 1, 1])
+    model = Trained("fake", _AlwaysThree(), None, np.zeros((1, 10)), reused=False, key={"normalized": True})
+    assert compare.heldout_accuracy_pct(model, images, labels) == pytest.approx(37.5)
+
+
+def test_heldout_accuracy_names_the_missing_keras_weights(tmp_path):
+    lost = Trained(
+        "dutta_keras-rmsprop-seed0", None, None, np.zeros((1, 10)), reused=False, key={"name": "dutta_keras"}
+    )
+    with pytest.raises(ValueError, match="dutta_keras-rmsprop-seed0"):
+        compare.heldout_accuracy_pct(
+            lost, np.zeros((2, 28, 28)), np.zeros(2, dtype=int), SimpleNamespace(root=tmp_path)
+        )
+
+
+def test_heldout_accuracy_rebuilds_a_keras_model_a_sweep_left_behind(tmp_path):
+    from mnist_helpers.data import to_keras
+    from mnist_helpers.keras_models import dutta_cnn
+    from mnist_helpers.keras_train import keras_predict_proba
+
+    model = dutta_cnn(rotation_factor=0.1, seed=0)
+    (tmp_path / "models").mkdir()
+    model.save_weights(tmp_path / "models" / "dutta_keras-adam-seed0.weights.h5")
+    images = np.random.default_rng(0).integers(0, 256, (16, 28, 28), dtype=np.uint8)
+    labels = keras_predict_proba(model, to_keras(images)).argmax(axis=1)
+    labels[:4] = (labels[:4] + 1) % 10  # 12 of 16 as the saved model reads them
+    key = {"name": "dutta_keras", "rotation_factor": 0.1, "seed": 0}
+    lost = Trained("dutta_keras-adam-seed0", None, None, np.zeros((1, 10)), reused=False, key=key)
+    assert compare.heldout_accuracy_pct(lost, images, labels, SimpleNamespace(root=tmp_path)) == pytest.approx(75.0)

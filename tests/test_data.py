@@ -379,3 +379,23 @@ def test_author_split_can_put_validation_in_the_test_slots():
     split = author_split(0)
     view = split.with_validation_as_test()
     assert view.test_labels is split.val_labels and len(view.train_labels) == 33600
+
+
+def test_author_split_sizes_shrink_to_subsets_of_the_full_draw():
+    from mnist_helpers.data import author_split
+
+    full, small = author_split(3), author_split(3, train_size=600, val_size=200)
+    assert (len(small.train_labels), len(small.val_labels), len(small.test_labels)) == (600, 200, 10000)
+    full_train = {img.tobytes() for img in full.train_images}
+    full_val = {img.tobytes() for img in full.val_images}
+    assert all(img.tobytes() in full_train for img in small.train_images)
+    assert all(img.tobytes() in full_val for img in small.val_images)  # never a full-split training image
+
+
+def test_author_split_refuses_sizes_beyond_the_training_split():
+    from mnist_helpers.data import author_split
+
+    with pytest.raises(ValueError, match="val_size"):
+        author_split(0, val_size=30000)
+    with pytest.raises(ValueError, match="train_size"):
+        author_split(0, train_size=0)
