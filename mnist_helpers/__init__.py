@@ -1,6 +1,12 @@
 """mnist_helpers: the tested code behind 'MNIST, reproduced' (notebooks narrate, this package computes)."""
 
-from mnist_helpers.data import MNIST, load_mnist
+import os
+
+# Keras reads its backend once, at its first import, from any module of this package: torch, always
+# (TensorFlow is not a dependency). Set here, before any submodule can import keras.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+from mnist_helpers.data import MNIST, load_mnist  # noqa: E402
 
 __all__ = ["MNIST", "load_mnist"]
 __version__ = "0.1.0"
