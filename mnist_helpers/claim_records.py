@@ -46,7 +46,7 @@ def accuracy_verdicts(metrics: dict[str, dict[str, Any]]) -> dict[str, Verdict]:
     found = {}
     for claim, entries in sorted(_by_claim(metrics, "claims").items(), key=lambda kv: _claim_order(kv[0])):
         accuracy = [(ch, r) for ch, r in entries if isinstance(r, dict) and set(VERDICT_FIELDS) <= set(r)]
-        if not re.match(r"C\d+", claim):
+        if not re.fullmatch(r"C\d+", claim):  # C1_report (a figure not checked at N epochs), gap: not dots
             continue
         for chapter, record in accuracy:
             found[claim if len(accuracy) == 1 else f"{claim} ({_label(chapter)})"] = Verdict.from_record(record)
