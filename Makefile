@@ -10,7 +10,7 @@ ifdef MNIST_DATA_DIR  # relative to where make runs; made absolute because noteb
 export MNIST_DATA_DIR := $(abspath $(MNIST_DATA_DIR))
 endif
 
-.PHONY: venv venv-book venv-lab book test test-unit test-notebooks test-book lint reproduce bench lab clean
+.PHONY: venv venv-book venv-lab book test test-unit test-slow test-notebooks test-book lint reproduce bench lab clean
 
 # $(VENV)/.installed-<extras>: one stamp per set of extras, refreshed when pyproject.toml changes.
 $(VENV)/.installed-%: pyproject.toml
@@ -26,10 +26,13 @@ venv-lab: $(VENV)/.installed-book,lab  ## .venv with the package, [book] and [la
 book: venv-book  ## build the HTML book from the committed executed notebooks (no training)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-test: test-unit test-notebooks test-book  ## everything CI checks, one visible step each
+test: test-unit test-slow test-notebooks test-book  ## everything CI checks, one visible step each
 
-test-unit: venv  ## the unit tests only (no nbval, no book build, no browser)
-	$(PY) -m pytest tests -o addopts="-ra" --ignore tests/test_book.py
+test-unit: venv  ## the fast unit tests (no subprocesses, no nbval, no book build, no browser): about a minute
+	$(PY) -m pytest tests -o addopts="-ra" --ignore tests/test_book.py -m "not slow"
+
+test-slow: venv  ## the unit tests that start subprocesses or kernels (kill-and-resume, dead kernel, Ctrl-C)
+	$(PY) -m pytest tests -o addopts="-ra" --ignore tests/test_book.py -m slow
 
 test-notebooks: venv  ## nbval: execute every notebook with its quick defaults, compare the checked cells
 	$(PY) -m pytest notebooks

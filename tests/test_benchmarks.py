@@ -26,6 +26,7 @@ N_AUGMENT = 500  # real images augmented both ways for the distribution comparis
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_quick_run_prints_a_row_per_contender_and_the_targets(tmp_path, capsys):
     run.main(["--quick", "--threads", "1", "--out", str(tmp_path / "results.json")])
     printed = capsys.readouterr().out

@@ -79,7 +79,7 @@ def test_a_model_whose_stored_history_is_missing_names_the_file_and_the_fix(spli
     first = mlp(split, run)
     weights = tmp_path / "test" / "models" / "mlp-adam-seed0.pt"
     save_weights(first.model, weights, meta={"key": first.key})  # the key, but no history
-    with pytest.raises(ValueError, match=r"mlp-adam-seed0.pt: its training history is missing.*delete .* re-run"):
+    with pytest.raises(ValueError, match=r"mlp-adam-seed0.pt: its training history is missing.*Delete it and re-run"):
         mlp(split, run)
 
 

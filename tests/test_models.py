@@ -158,6 +158,7 @@ def test_keras_summary_text_shows_the_reports_total_without_trailing_spaces(kera
     assert all(line == line.rstrip() for line in text.splitlines())
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_keras_summary_text_does_not_depend_on_terminal_width():
     code = (
         "from mnist_helpers.keras_models import dutta_cnn, keras_summary_text;"

@@ -51,6 +51,7 @@ def final_row(output: str) -> dict:
     return json.loads(next(line for line in output.splitlines() if line.startswith("FINAL "))[6:])
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(tmp_path):
     uninterrupted = final_row(run_training(tmp_path / "a"))
     killed = run_training(tmp_path / "b", kill_after_epoch=2)
@@ -164,6 +165,7 @@ FULL_DISK_SCRIPT = textwrap.dedent("""
         ),  # torch's inline_container
     ],
 )
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_full_disk_names_the_path_the_cause_and_the_fix_and_leaves_no_temporary(tmp_path, call, name):
     script = FULL_DISK_SCRIPT.replace("{call}", call)
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
@@ -294,6 +296,7 @@ def run_keras(artifacts, kill_after_epoch: int | None = None) -> str:
     return "".join(out)
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_keras_training_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(tmp_path):
     uninterrupted = run_keras(tmp_path / "a")
     killed = run_keras(tmp_path / "b", kill_after_epoch=1)
@@ -324,6 +327,7 @@ TWIN_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_two_keras_trainings_with_the_same_settings_at_once_end_trained_reused_or_refused(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch", "MNIST_PROGRESS": "none"}
     procs = [

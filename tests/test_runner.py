@@ -94,6 +94,7 @@ def allow_x(monkeypatch):
     monkeypatch.setitem(params.validate.__globals__["RULES"], "x", lambda n, v: None)
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_runner_executes_then_skips_current_notebooks_and_reruns_stale_ones(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
     out = tmp_path / "book"
@@ -212,6 +213,7 @@ sys.exit(runner.main(["--profile", sys.argv[2], "--notebooks", sys.argv[1], "--o
 """
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
     marker = tmp_path / "started"
     nbs = notebook_with(
@@ -236,6 +238,7 @@ def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
     assert "01_tiny interrupted (Ctrl-C) in cell 3 of 3 (import pathlib, time)" in err and "re-run to resume" in err
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_dead_kernel_prints_one_line_naming_chapter_and_cell_and_exits_non_zero(tmp_path):
     nbs = notebook_with(tmp_path / "nbs", "y = 2", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)  # as OOM")
     args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "book")]
@@ -343,6 +346,7 @@ def _copy_as(folder: Path, *stems: str) -> None:
         nbformat.write(nbformat.read(folder / "01_tiny.ipynb", as_version=4), folder / f"{stem}.ipynb")
 
 
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_parallel_runner_runs_every_chapter_once_then_skips_them(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
     _copy_as(nbs, "04_tiny", "07_tiny", "summary")
