@@ -16,6 +16,8 @@ def results_markdown(results: dict[str, Any]) -> str:
     load = results["load"]
     table = results_table(results).reset_index()
     table["fraction of matmul"] = table["fraction of matmul"].map(lambda f: "" if pd.isna(f) else f"{f:.0%}")
+    table["batch"] = table["batch"].map(lambda b: "" if pd.isna(b) else f"{b:.0f}")
+    table = table.astype(object).where(table.notna(), None)  # tabulate's missingval fills None, not NaN
     targets = targets_table(results).reset_index()
     targets["met"] = targets["met"].map({True: "met", False: "missed"})
     kept = load.get("round_kept", [True] * len(load["other_cores_per_round"]))
