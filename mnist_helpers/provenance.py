@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+RUN_OUTPUTS = (":(top,exclude,glob)book/*.ipynb", ":(top,exclude)artifacts")  # git pathspecs of what runs write
 PACKAGES = (
     "torch",
     "keras",
@@ -52,17 +53,20 @@ def git_commit() -> str:
         head = run("rev-parse", "--short=12", "HEAD")
         if head.returncode != 0:
             return "unknown"
-        dirty = run("status", "--porcelain", "--untracked-files=no").stdout.strip()
-        return head.stdout.strip() + ("+dirty" if dirty else "")
+        return head.stdout.strip() + ("+dirty" if uncommitted_changes() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
 def uncommitted_changes(folder: str | os.PathLike = PACKAGE_DIR) -> list[str] | None:
-    """Tracked files with uncommitted changes in the git tree holding `folder` ([] when clean), None outside git."""
+    """Tracked files with uncommitted changes in the git tree holding `folder` ([] when clean), None outside git.
+
+    A run's own outputs (executed notebooks in book/, artifacts/) do not count: a published run rewrites them
+    chapter by chapter, and its later chapters were still made by the committed code and notebooks.
+    """
     try:
         result = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top)", *RUN_OUTPUTS],
             cwd=folder,
             capture_output=True,
             text=True,

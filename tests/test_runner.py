@@ -391,3 +391,24 @@ def test_injected_parameters_are_folded_away_in_the_executed_notebook(tmp_path, 
     executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "hide-input" in injected[0].metadata["tags"]
+
+
+def test_a_runs_own_outputs_do_not_make_the_tree_dirty_but_a_source_change_does(tmp_path):
+    import subprocess
+
+    from mnist_helpers.provenance import uncommitted_changes
+
+    git = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)
+    for path in ("book/01_x.ipynb", "book/intro.md", "artifacts/full/metrics/01_x.json", "mnist_helpers/x.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("{}")
+    git("init", "-q")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "x", "--allow-empty")
+    git("add", ".")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "files")
+    (tmp_path / "book/01_x.ipynb").write_text('{"executed": 1}')  # what a published run rewrites
+    (tmp_path / "artifacts/full/metrics/01_x.json").write_text('{"acc": 1}')
+    assert uncommitted_changes(tmp_path) == []
+    (tmp_path / "book/intro.md").write_text("edited")  # sources: the book's own pages, the package
+    (tmp_path / "mnist_helpers/x.py").write_text("edited")
+    assert sorted(uncommitted_changes(tmp_path)) == ["book/intro.md", "mnist_helpers/x.py"]
