@@ -85,18 +85,7 @@ def browser(site):
 
 def test_book_has_every_chapter(site):
     names = {Path(p).stem for p in pages()}
-    for chapter in (
-        "intro",
-        "01_preprocessing",
-        "02_augmentation",
-        "03_mlp",
-        "04_cnn",
-        "05_optimizers",
-        "06_autoencoders",
-        "07_confusion",
-        "reproducibility",
-        "references",
-    ):
+    for chapter in ("intro", *CHAPTERS, "reproducibility", "references"):
         assert chapter in names
 
 
@@ -142,15 +131,7 @@ def test_results_table_has_a_measured_figure_and_verdict_for_every_claim(site, b
 
 def test_chapters_show_figures(site, browser):
     page = browser.new_page()
-    for chapter in (
-        "01_preprocessing",
-        "02_augmentation",
-        "03_mlp",
-        "04_cnn",
-        "05_optimizers",
-        "06_autoencoders",
-        "07_confusion",
-    ):
+    for chapter in CHAPTERS:
         page.goto(f"{site}/book/{chapter}.html", wait_until="load")
         assert page.evaluate("document.querySelectorAll('img').length") >= 2, f"{chapter}: no figures"
     page.close()

@@ -30,12 +30,10 @@ TRAIN_SCRIPT = textwrap.dedent("""
 """)
 
 
-def run_training(artifacts, kill_after_epoch: int | None = None) -> str:
-    """Run the training script in a real subprocess; optionally SIGKILL it mid-epoch after `kill_after_epoch`."""
-    env = {**os.environ, "MNIST_PROGRESS": "lines", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", TRAIN_SCRIPT, str(artifacts)], stdout=subprocess.PIPE, text=True, env=env
-    )
+def run_training(artifacts, kill_after_epoch: int | None = None, script: str = TRAIN_SCRIPT, timeout: int = 300) -> str:
+    """Run a training script in a real subprocess; optionally SIGKILL it mid-epoch after `kill_after_epoch`."""
+    env = {**os.environ, "MNIST_PROGRESS": "lines", "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(artifacts)], stdout=subprocess.PIPE, text=True, env=env)
     out = []
     for line in proc.stdout:
         out.append(line)
@@ -43,7 +41,7 @@ def run_training(artifacts, kill_after_epoch: int | None = None) -> str:
             time.sleep(0.3)  # into the next epoch
             proc.send_signal(signal.SIGKILL)
             break
-    proc.wait(timeout=300)
+    proc.wait(timeout=timeout)
     return "".join(out)
 
 
@@ -281,19 +279,7 @@ KERAS_SCRIPT = textwrap.dedent("""
 
 
 def run_keras(artifacts, kill_after_epoch: int | None = None) -> str:
-    env = {**os.environ, "MNIST_PROGRESS": "lines", "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KERAS_SCRIPT, str(artifacts)], stdout=subprocess.PIPE, text=True, env=env
-    )
-    out = []
-    for line in proc.stdout:
-        out.append(line)
-        if kill_after_epoch is not None and line.startswith(f"epoch {kill_after_epoch}/"):
-            time.sleep(0.3)  # into the next epoch
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait(timeout=600)
-    return "".join(out)
+    return run_training(artifacts, kill_after_epoch, script=KERAS_SCRIPT, timeout=600)
 
 
 @pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
