@@ -146,7 +146,7 @@ def heldout_accuracy_pct(
     keras_model = type(model).__module__.startswith(("keras", "mnist_helpers.keras"))  # torch Modules, too
     if not keras_model:
         from mnist_helpers.data import to_tensor
-        from mnist_helpers.train import predict_proba
+        from mnist_helpers.inference import predict_proba
 
         normalized = (trained.key or {}).get("normalized", True)
         probs = predict_proba(model, to_tensor(images, normalized), device=device)

@@ -21,7 +21,7 @@ from mnist_helpers.compress import (
     reconstruction_metrics,
 )
 from mnist_helpers.data import MNIST, PIXELS, to_tensor
-from mnist_helpers.train import encode
+from mnist_helpers.inference import encode
 
 if TYPE_CHECKING:
     from mnist_helpers.saved_models import Trained

@@ -13,6 +13,7 @@ from mnist_helpers import models
 from mnist_helpers.atomic import atomic_path
 from mnist_helpers.checkpoints import load_weights, save_weights, weights_meta
 from mnist_helpers.data import MNIST, to_keras, to_tensor
+from mnist_helpers.inference import predict_proba, reconstruct
 from mnist_helpers.locks import locks_run_folder
 from mnist_helpers.provenance import Run
 from mnist_helpers.saved_models import (
@@ -28,7 +29,7 @@ from mnist_helpers.saved_models import (
     stored_meta,
     validation_split,
 )
-from mnist_helpers.train import fit, predict_proba, reconstruct, seed_everything
+from mnist_helpers.train import fit, seed_everything
 
 
 def _train_torch(

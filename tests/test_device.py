@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mnist_helpers import device as device_mod
-from mnist_helpers import models, train
+from mnist_helpers import inference, models, train
 from mnist_helpers.augment import shah_augmentation
 from mnist_helpers.params import ParameterError, validate
 
@@ -98,7 +98,7 @@ def test_fit_puts_model_data_and_augmentation_draws_on_the_device(fake_cuda):
     assert fake_cuda.count("tensor") >= 5  # train and test images and labels, and the shuffled order
 
 
-@pytest.mark.parametrize("fn", [train.predict_proba, train.predict])
+@pytest.mark.parametrize("fn", [inference.predict_proba, inference.predict])
 def test_inference_moves_the_model_and_every_batch_to_the_device(fake_cuda, fn):
     x, _ = _data(10)
     out = fn(models.MLP(), x, batch_size=4, device="cuda")
@@ -109,8 +109,8 @@ def test_inference_moves_the_model_and_every_batch_to_the_device(fake_cuda, fn):
 def test_encode_and_reconstruct_take_a_device(fake_cuda):
     x, _ = _data(6)
     model = models.MODELS["dense_ae"](8)
-    assert train.encode(model, x, device="cuda").shape == (6, 8)
-    assert train.reconstruct(model, x, device="cuda").shape[0] == 6
+    assert inference.encode(model, x, device="cuda").shape == (6, 8)
+    assert inference.reconstruct(model, x, device="cuda").shape[0] == 6
     assert fake_cuda.count("model") == 2
 
 

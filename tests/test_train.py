@@ -13,16 +13,10 @@ from mnist_helpers.augment import shah_augment
 from mnist_helpers.checkpoints import load_weights, save_weights
 from mnist_helpers.data import load_mnist, stratified_subset, to_tensor
 from mnist_helpers.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
+from mnist_helpers.inference import encode, predict, predict_proba, reconstruct
 from mnist_helpers.models import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
 from mnist_helpers.optimizers import inverse_time_decay, make_optimizer
-from mnist_helpers.train import (
-    encode,
-    fit,
-    predict,
-    predict_proba,
-    reconstruct,
-    seed_everything,
-)
+from mnist_helpers.train import fit, seed_everything
 
 N_OVERFIT = 512  # real training images, class-balanced
 N_SMALL = 128  # real training images for the repeatability and resume tests
