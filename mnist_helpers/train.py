@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mnist_helpers.checkpoints import CHECKPOINT_FORMAT, best_so_far, resume, save_state
+from mnist_helpers.convergence import check_min_delta, last_gain_epoch, stalled
 from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.optimizers import make_optimizer
@@ -58,7 +59,8 @@ def fit(
     decay_mode: str = "inverse_time",  # what `decay` means: "inverse_time" (Keras, per step) | "l2" (weight_decay)
     val_x: torch.Tensor | None = None,  # a validation split carved from the training images, scored every epoch
     val_y: torch.Tensor | None = None,
-    patience: int | None = None,  # stop after this many epochs without a lower val_loss; best weights restored
+    patience: int | None = None,  # stop after this many epochs without a real gain in val_loss; best weights restored
+    min_delta: float = 0.0,  # a real gain lowers val_loss by more than this fraction (0.01: 1%) of the last gain's
     device: str = "cpu",  # "cpu" or "cuda": where the model, data, augmentation and its random draws live
 ) -> History:
     """Train `model` in place and return its per-epoch History; the model is left in eval mode.
@@ -69,9 +71,10 @@ def fit(
     input; its accuracies are None. With `checkpoint`, the full training state is written atomically
     after every epoch, and a run started with the same parameters resumes after the last saved epoch,
     ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed).
-    With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has not
-    improved for `patience` epochs, the weights of the best epoch are restored, and meta records "best_epoch"
-    and "stopped_epoch" (the last epoch trained).
+    With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has made no
+    real gain (a fall of more than `min_delta` of its value at the last gain; any fall when 0) for `patience`
+    epochs, the weights of the lowest-val_loss epoch are restored, and meta records "best_epoch",
+    "last_gain_epoch" and "stopped_epoch" (the last epoch trained).
 
     A NaN or infinite training loss stops the run with FloatingPointError naming the epoch and step.
     """
@@ -83,6 +86,7 @@ def fit(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer.")
     mode = resolve_progress(progress)
+    check_min_delta(min_delta)
     if patience is not None:
         check_positive(patience=patience)
         if val_x is None:
@@ -113,6 +117,7 @@ def fit(
             "decay_mode": decay_mode,
             "n_val": 0 if val_x is None else len(val_x),
             "patience": patience,
+            "min_delta": min_delta,
             "loss": loss,
             "augment": _describe(augment),
             "seed": int(seed),
@@ -130,7 +135,7 @@ def fit(
         first = resume(checkpoint, model, opt, scheduler, history, epochs)
     best = best_so_far(history, checkpoint if first > 1 else None)
     for epoch in range(first, epochs + 1):
-        if patience is not None and best["epoch"] is not None and epoch - 1 - best["epoch"] >= patience:
+        if patience is not None and stalled([r["val_loss"] for r in history.rows], patience, min_delta):
             break
         started = time.perf_counter()
         bar = epoch_bar(epoch, epochs, n_batches, mode)
@@ -186,7 +191,8 @@ def fit(
             )
     if patience is not None and best["model"] is not None:
         model.load_state_dict(best["model"])
-        history.meta.update(best_epoch=best["epoch"], stopped_epoch=history.rows[-1]["epoch"])
+        gain = last_gain_epoch([r["val_loss"] for r in history.rows], min_delta)
+        history.meta.update(best_epoch=best["epoch"], last_gain_epoch=gain, stopped_epoch=history.rows[-1]["epoch"])
     model.to(memory_format=torch.contiguous_format)  # so predictions match a model reloaded from its weights
     model.eval()
     return history

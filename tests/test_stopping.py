@@ -105,3 +105,50 @@ def test_epoch_lines_report_the_validation_loss_when_recorded(capsys):
     x, y = data()
     fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, progress="lines")
     assert "val loss" in capsys.readouterr().out
+
+
+def slow_run(min_delta: float, epochs: int = 12, checkpoint=None, model=None):
+    """A learnable task at a small learning rate: val_loss falls every epoch, by less and less."""
+    x, y = data(n=128)
+    model = model or net()
+    kwargs = dict(epochs=epochs, batch_size=32, lr=0.003, progress="none", checkpoint=checkpoint)
+    return model, fit(model, x, y, None, None, val_x=x, val_y=y, patience=2, min_delta=min_delta, **kwargs)
+
+
+def test_min_delta_stops_a_run_whose_gains_became_small_that_plain_patience_lets_run():
+    _, plain = slow_run(min_delta=0.0)
+    losses = [r["val_loss"] for r in plain.rows]
+    assert all(b < a for a, b in zip(losses, losses[1:])) and len(plain.rows) == 12  # always falling: never stops
+    _, strict = slow_run(min_delta=0.05)
+    gain = strict.meta["last_gain_epoch"]
+    assert strict.meta["stopped_epoch"] == gain + 2 == len(strict.rows) < 12
+    assert strict.rows[gain]["val_loss"] > strict.rows[gain - 1]["val_loss"] * 0.95  # the next epoch: no real gain
+
+
+def test_with_min_delta_the_lowest_loss_weights_are_kept_not_the_last_gains():
+    model, history = slow_run(min_delta=0.05)
+    assert history.meta["best_epoch"] == len(history.rows) > history.meta["last_gain_epoch"]  # still falling a bit
+    assert val_loss_of_learnable(model) == pytest.approx(history.rows[-1]["val_loss"], rel=1e-5)
+
+
+def test_a_resumed_min_delta_run_ends_like_an_uninterrupted_one(tmp_path):
+    whole, whole_history = slow_run(min_delta=0.05)
+    ckpt = tmp_path / "run.ckpt"
+    slow_run(min_delta=0.05, epochs=3, checkpoint=ckpt, model=net())
+    resumed, resumed_history = slow_run(min_delta=0.05, checkpoint=ckpt, model=net())
+    assert resumed_history.meta["stopped_epoch"] == whole_history.meta["stopped_epoch"]
+    assert resumed_history.meta["last_gain_epoch"] == whole_history.meta["last_gain_epoch"]
+    for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_a_min_delta_outside_zero_to_one_is_refused_before_training():
+    x, y = data()
+    with pytest.raises(ValueError, match="min_delta=1.5"):
+        fit(net(), x, y, None, None, epochs=2, batch_size=16, val_x=x, val_y=y, patience=2, min_delta=1.5)
+
+
+def val_loss_of_learnable(model: nn.Module) -> float:
+    x, y = data(n=128)
+    with torch.no_grad():
+        return float(nn.functional.cross_entropy(model(x), y))
