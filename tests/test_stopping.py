@@ -1,5 +1,7 @@
 """fit's validation split, patience rule and decay meaning (Keras inverse-time lr decay vs torch's L2 weight_decay)."""
 
+import itertools
+
 import pytest
 import torch
 from torch import nn
@@ -118,7 +120,7 @@ def slow_run(min_delta: float, epochs: int = 12, checkpoint=None, model=None):
 def test_min_delta_stops_a_run_whose_gains_became_small_that_plain_patience_lets_run():
     _, plain = slow_run(min_delta=0.0)
     losses = [r["val_loss"] for r in plain.rows]
-    assert all(b < a for a, b in zip(losses, losses[1:])) and len(plain.rows) == 12  # always falling: never stops
+    assert all(b < a for a, b in itertools.pairwise(losses)) and len(plain.rows) == 12  # always falling: never stops
     _, strict = slow_run(min_delta=0.05)
     gain = strict.meta["last_gain_epoch"]
     assert strict.meta["stopped_epoch"] == gain + 2 == len(strict.rows) < 12
