@@ -27,6 +27,21 @@ def stalled(val_losses: list[float], patience: int, min_delta: float = 0.0) -> b
     return gain is not None and len(val_losses) - gain >= patience
 
 
+def lr_cuts(val_losses: list[float], lr_patience: int, min_delta: float = 0.0) -> list[int]:
+    """Epochs after which the learning rate is cut: `lr_patience` epochs without a real gain (see last_gain_epoch),
+    counted from the last gain or the last cut, whichever is later (Keras's ReduceLROnPlateau without cooldown)."""
+    check_min_delta(min_delta)
+    cuts: list[int] = []
+    anchor, reference = 0, None
+    for epoch, loss in enumerate(val_losses, start=1):
+        if reference is None or loss < reference * (1 - min_delta):
+            anchor, reference = epoch, loss
+        elif epoch - anchor >= lr_patience:
+            cuts.append(epoch)
+            anchor = epoch
+    return cuts
+
+
 def check_min_delta(min_delta: float) -> None:
     """ValueError unless 0 <= min_delta < 1 (a fraction of the loss)."""
     if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not 0 <= min_delta < 1:

@@ -154,7 +154,8 @@ def train_autoencoder(
     seed: int = 0,
     reuse: bool = True,
     max_epochs: int | None = None,  # with patience: train up to this many epochs instead of `epochs`
-    patience: int | None = None,  # stop once validation MSE has not improved for this many epochs
+    patience: int | None = None,  # stop once validation MSE has made no real gain for this many epochs
+    min_delta: float = 0.0,  # a real gain: a fall of more than this fraction of the MSE at the last gain
     val_size: int = 5000,  # images held out of the training images for validation (patience only)
     device: str = "cpu",  # "cpu" | "cuda": where training and inference run
     label: str | None = None,  # printed as "== label ==" before the run's log
@@ -162,8 +163,9 @@ def train_autoencoder(
     """Train a dense or convolutional autoencoder (MSE on [0, 1] pixels) at one code size, or reuse it.
 
     With `patience`, `val_size` training images (a seeded random choice) are held out, training runs up
-    to `max_epochs` until their MSE stops improving, and the best epoch's weights are kept; the history records
-    val_loss per epoch and meta "best_epoch"/"stopped_epoch". The test set is never looked at to stop.
+    to `max_epochs` until their MSE has fallen by no more than `min_delta` (a fraction) of its value at the last
+    gain for `patience` epochs, and the lowest-MSE epoch's weights are kept; the history records val_loss per
+    epoch and meta "best_epoch"/"last_gain_epoch"/"stopped_epoch". The test set is never looked at to stop.
     """
     announce(label)
     if kind not in models.AUTOENCODERS:
@@ -178,6 +180,7 @@ def train_autoencoder(
         seed=seed,
         max_epochs=max_epochs,
         patience=patience,
+        min_delta=min_delta if patience else 0.0,
         val_size=val_size if patience else 0,
         device=device,
     )
@@ -187,7 +190,10 @@ def train_autoencoder(
     stopping: dict[str, Any] = {}
     if patience is not None:
         train_idx, val_idx = validation_split(len(x_train), val_size, seed)
-        x_train, stopping = x_train[train_idx], {"val_x": x_train[val_idx], "patience": patience}
+        x_train, stopping = (
+            x_train[train_idx],
+            {"val_x": x_train[val_idx], "patience": patience, "min_delta": min_delta},
+        )
         epochs = max_epochs or epochs
     return _train_torch(
         f"{kind}-{code_size}-seed{seed}" + ("-converged" if patience is not None else ""),

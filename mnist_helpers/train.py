@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mnist_helpers.checkpoints import CHECKPOINT_FORMAT, best_so_far, resume, save_state
-from mnist_helpers.convergence import check_min_delta, last_gain_epoch, stalled
+from mnist_helpers.convergence import check_min_delta, last_gain_epoch, lr_cuts, stalled
 from mnist_helpers.device import resolve_device
 from mnist_helpers.history import History, epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.optimizers import make_optimizer
@@ -61,6 +61,8 @@ def fit(
     val_y: torch.Tensor | None = None,
     patience: int | None = None,  # stop after this many epochs without a real gain in val_loss; best weights restored
     min_delta: float = 0.0,  # a real gain lowers val_loss by more than this fraction (0.01: 1%) of the last gain's
+    lr_patience: int | None = None,  # cut the learning rate after this many epochs without a real gain in val_loss
+    lr_factor: float = 0.5,  # what each cut multiplies the learning rate by
     device: str = "cpu",  # "cpu" or "cuda": where the model, data, augmentation and its random draws live
 ) -> History:
     """Train `model` in place and return its per-epoch History; the model is left in eval mode.
@@ -74,7 +76,9 @@ def fit(
     With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has made no
     real gain (a fall of more than `min_delta` of its value at the last gain; any fall when 0) for `patience`
     epochs, the weights of the lowest-val_loss epoch are restored, and meta records "best_epoch",
-    "last_gain_epoch" and "stopped_epoch" (the last epoch trained).
+    "last_gain_epoch" and "stopped_epoch" (the last epoch trained). With `lr_patience` (and `val_x`), the learning
+    rate is multiplied by `lr_factor` after that many epochs without a real gain since the last gain or cut;
+    meta "lr_cuts" lists the epochs after which it was cut.
 
     A NaN or infinite training loss stops the run with FloatingPointError naming the epoch and step.
     """
@@ -87,10 +91,13 @@ def fit(
         raise ValueError(f"seed={seed!r} must be a non-negative integer.")
     mode = resolve_progress(progress)
     check_min_delta(min_delta)
-    if patience is not None:
-        check_positive(patience=patience)
-        if val_x is None:
-            raise ValueError("patience needs val_x: carve a validation split from the training images (never test).")
+    for name, value in {"patience": patience, "lr_patience": lr_patience}.items():
+        if value is not None:
+            check_positive(**{name: value})
+            if val_x is None:
+                raise ValueError(f"{name} needs val_x: carve a validation split from the training images (never test).")
+    if isinstance(lr_factor, bool) or not isinstance(lr_factor, (int, float)) or not 0 < lr_factor < 1:
+        raise ValueError(f"lr_factor={lr_factor!r} must be a fraction in (0, 1), e.g. 0.5 to halve the rate.")
     opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay, decay_mode=decay_mode)
     val_x, val_y = (None, None) if val_x is None else _as_data(val_x, val_y, "validation", loss)
     train_x, train_y = _as_data(train_x, train_y, "train", loss)
@@ -118,6 +125,8 @@ def fit(
             "n_val": 0 if val_x is None else len(val_x),
             "patience": patience,
             "min_delta": min_delta,
+            "lr_patience": lr_patience,
+            "lr_factor": lr_factor if lr_patience else None,
             "loss": loss,
             "augment": _describe(augment),
             "seed": int(seed),
@@ -175,6 +184,8 @@ def fit(
             val_acc=val_acc,
         )
         report_epoch(history.rows[-1], epochs, mode, bar)
+        if lr_patience is not None and epoch in lr_cuts([r["val_loss"] for r in history.rows], lr_patience, min_delta):
+            _scale_lr(opt, scheduler, lr_factor)
         if checkpoint is not None:
             save_state(
                 checkpoint,
@@ -189,6 +200,8 @@ def fit(
                     "best_model": best["model"],
                 },
             )
+    if lr_patience is not None:
+        history.meta["lr_cuts"] = lr_cuts([r["val_loss"] for r in history.rows], lr_patience, min_delta)
     if patience is not None and best["model"] is not None:
         model.load_state_dict(best["model"])
         gain = last_gain_epoch([r["val_loss"] for r in history.rows], min_delta)
@@ -196,6 +209,15 @@ def fit(
     model.to(memory_format=torch.contiguous_format)  # so predictions match a model reloaded from its weights
     model.eval()
     return history
+
+
+def _scale_lr(opt: torch.optim.Optimizer, scheduler: Any, factor: float) -> None:
+    """Multiply the learning rate by `factor`: the scheduler's base rates (kept in its state, so a resumed run has
+    them) and the optimizer's current ones (the scheduler's per-step factor is applied on top of the base)."""
+    scheduler.base_lrs = [lr * factor for lr in scheduler.base_lrs]
+    for group in opt.param_groups:
+        group["lr"] *= factor
+    scheduler._last_lr = [group["lr"] for group in opt.param_groups]
 
 
 def _train_epoch(

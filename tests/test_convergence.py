@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnist_helpers.convergence import epochs_taken, last_gain_epoch, stalled, stopped_by
+from mnist_helpers.convergence import epochs_taken, last_gain_epoch, lr_cuts, stalled, stopped_by
 from mnist_helpers.history import History
 
 
@@ -82,3 +82,13 @@ def test_stopped_by_counts_patience_from_the_last_gain_not_the_best_epoch():
     h.meta["last_gain_epoch"] = 2
     assert stopped_by(h, patience=3) == "patience"
     assert epochs_taken({("dense", 8): h}, patience=3).loc[("dense", 8), "last gain at epoch"] == 2
+
+
+def test_the_rate_is_cut_after_lr_patience_epochs_without_a_gain_then_counted_again_from_the_cut():
+    # gain at 1; no gain at 2, 3 -> cut after 3; no gain at 4, 5 -> cut after 5; gain at 6; none at 7, 8 -> cut after 8
+    losses = [1.0, 1.0, 0.999, 0.998, 0.997, 0.5, 0.5, 0.5]
+    assert lr_cuts(losses, lr_patience=2, min_delta=0.01) == [3, 5, 8]
+
+
+def test_a_run_that_keeps_gaining_is_never_cut():
+    assert lr_cuts([1.0, 0.9, 0.8, 0.7], lr_patience=1, min_delta=0.01) == []

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from mnist_helpers.optimizers import make_optimizer
+from mnist_helpers.convergence import lr_cuts
 from mnist_helpers.train import fit
 
 
@@ -154,3 +155,41 @@ def val_loss_of_learnable(model: nn.Module) -> float:
     x, y = data(n=128)
     with torch.no_grad():
         return float(nn.functional.cross_entropy(model(x), y))
+
+
+def test_lr_patience_halves_the_rate_after_epochs_without_a_real_gain_and_records_the_cuts():
+    x, y = data()
+    model = net()
+    kwargs = dict(epochs=10, batch_size=16, lr=0.01, progress="none", val_x=x, val_y=1 - y)  # val_loss only rises
+    history = fit(model, x, y, None, None, lr_patience=2, **kwargs)
+    cuts = history.meta["lr_cuts"]
+    assert cuts == lr_cuts([r["val_loss"] for r in history.rows], 2) and cuts[:2] == [3, 5]
+    lrs = [r["lr"] for r in history.rows]  # each row: the rate its epoch trained at
+    assert lrs[:3] == [0.01] * 3 and lrs[3:5] == [0.005] * 2 and lrs[5] == 0.0025
+
+
+def test_a_resumed_run_keeps_its_cut_learning_rate(tmp_path):
+    x, y = data()
+    kwargs = dict(batch_size=16, lr=0.01, progress="none", val_x=x, val_y=1 - y, lr_patience=2)
+    whole = net()
+    whole_history = fit(whole, x, y, None, None, epochs=8, **kwargs)
+    ckpt = tmp_path / "run.ckpt"
+    fit(net(), x, y, None, None, epochs=4, checkpoint=ckpt, **kwargs)  # stops after the first cut
+    resumed = net()
+    resumed_history = fit(resumed, x, y, None, None, epochs=8, checkpoint=ckpt, **kwargs)
+    assert [r["lr"] for r in resumed_history.rows] == [r["lr"] for r in whole_history.rows]
+    for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, 2, True])
+def test_an_lr_factor_outside_zero_to_one_is_refused(bad):
+    x, y = data()
+    with pytest.raises(ValueError, match="lr_factor="):
+        fit(net(), x, y, None, None, epochs=1, batch_size=16, val_x=x, val_y=y, lr_patience=1, lr_factor=bad)
+
+
+def test_lr_patience_without_a_validation_split_is_refused():
+    x, y = data()
+    with pytest.raises(ValueError, match="lr_patience needs val_x"):
+        fit(net(), x, y, None, None, epochs=2, batch_size=16, lr_patience=2, progress="none")
