@@ -158,6 +158,24 @@ def heldout_accuracy_pct(
     return 100 * accuracy(labels, probs.argmax(axis=1))
 
 
+def heldout_pct_per_seed(
+    runs: dict[str, list[Trained]],
+    test_sets: Sequence[tuple[np.ndarray, np.ndarray]],
+    run: Run | None = None,
+    device: str = "cpu",
+) -> dict[str, list[float]]:
+    """`heldout_accuracy_pct` (%) of every run: runs[group][i] on test_sets[i], one (images, labels) per seed."""
+    for group, trained in runs.items():
+        if len(trained) != len(test_sets):
+            raise ValueError(
+                f"runs[{group!r}] has {len(trained)} runs for {len(test_sets)} test sets; pass one per seed."
+            )
+    return {
+        g: [heldout_accuracy_pct(t, *xy, run, device) for t, xy in zip(trained, test_sets)]
+        for g, trained in runs.items()
+    }
+
+
 def _saved_keras_dutta(trained: Trained, run: Run | None) -> Any:
     """Dutta's Keras model of `trained`, rebuilt from its key and loaded from <run>/models/<tag>.weights.h5."""
     key = trained.key or {}

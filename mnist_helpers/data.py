@@ -238,27 +238,6 @@ def load_mnist(
     )
 
 
-def streaming_mean_std(images: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
-    """Mean and std of pixels scaled to [0, 1], from per-batch sums and sums of squares (Shah's method)."""
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
-    total = total_sq = 0.0
-    count = 0
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size].astype(np.float64) / 255.0
-        total += float(batch.sum())
-        total_sq += float(np.square(batch).sum())
-        count += batch.size
-    mean = total / count
-    return mean, float(np.sqrt(max(total_sq / count - mean * mean, 0.0)))
-
-
-def direct_mean_std(images: np.ndarray) -> tuple[float, float]:
-    """Mean and (population) std of all pixels scaled to [0, 1], computed in one pass over the array."""
-    x = images.astype(np.float64) / 255.0
-    return float(x.mean()), float(x.std())
-
-
 def to_tensor(images: np.ndarray, normalize: bool = True, mean: float = MEAN, std: float = STD):
     """uint8 (N,28,28) images as a float32 torch tensor (N,1,28,28): normalised, or in [0, 1]."""
     import torch
@@ -286,11 +265,6 @@ def stratified_subset(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         raise ValueError(f"subset size n={n} must be at least the number of classes ({classes}) to stratify.")
     idx, _ = train_test_split(np.arange(total), train_size=n, stratify=labels, random_state=seed)
     return np.sort(idx)
-
-
-def label_counts(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
-    """How many examples of each class."""
-    return np.bincount(labels, minlength=n_classes)
 
 
 def file_checksums(directory: str | os.PathLike) -> dict[str, str]:

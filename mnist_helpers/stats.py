@@ -5,7 +5,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mnist_helpers.data import MEAN, MNIST, STD, direct_mean_std, label_counts, streaming_mean_std
+from mnist_helpers.data import MEAN, MNIST, N_CLASSES, STD
+
+
+def streaming_mean_std(images: np.ndarray, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean and std of pixels scaled to [0, 1], from per-batch sums and sums of squares (Shah's method)."""
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    total = total_sq = 0.0
+    count = 0
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size].astype(np.float64) / 255.0
+        total += float(batch.sum())
+        total_sq += float(np.square(batch).sum())
+        count += batch.size
+    mean = total / count
+    return mean, float(np.sqrt(max(total_sq / count - mean * mean, 0.0)))
+
+
+def direct_mean_std(images: np.ndarray) -> tuple[float, float]:
+    """Mean and (population) std of all pixels scaled to [0, 1], computed in one pass over the array."""
+    x = images.astype(np.float64) / 255.0
+    return float(x.mean()), float(x.std())
+
+
+def label_counts(labels: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+    """How many examples of each class."""
+    return np.bincount(labels, minlength=n_classes)
 
 
 def describe_arrays(ds: MNIST) -> pd.DataFrame:

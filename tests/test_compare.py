@@ -158,3 +158,12 @@ def test_heldout_accuracy_rebuilds_a_keras_model_a_sweep_left_behind(tmp_path):
     key = {"name": "dutta_keras", "rotation_factor": 0.1, "seed": 0}
     lost = Trained("dutta_keras-adam-seed0", None, None, np.zeros((1, 10)), reused=False, key=key)
     assert compare.heldout_accuracy_pct(lost, images, labels, SimpleNamespace(root=tmp_path)) == pytest.approx(75.0)
+
+
+def test_heldout_per_seed_scores_each_seeds_model_on_its_own_test_set():
+    model = Trained("fake", _AlwaysThree(), None, np.zeros((1, 10)), reused=False, key={"normalized": True})
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    test_sets = [(images, np.array([3, 3, 3, 1])), (images, np.array([3, 1, 1, 1]))]
+    assert compare.heldout_pct_per_seed({"adam": [model, model]}, test_sets) == {"adam": [75.0, 25.0]}
+    with pytest.raises(ValueError, match="runs\\['adam'\\] has 1 runs for 2 test sets"):
+        compare.heldout_pct_per_seed({"adam": [model]}, test_sets)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from idx_files import encode_idx
 
-from mnist_helpers import data
+from mnist_helpers import data, stats
 from mnist_helpers.data import MNISTNotFound, load_mnist
 from mnist_helpers.idx import IDXError
 
@@ -282,7 +282,7 @@ def test_real_shapes_and_dtypes(mnist):
 
 
 def test_real_label_counts(mnist):
-    assert data.label_counts(mnist.train_labels).tolist() == [
+    assert stats.label_counts(mnist.train_labels).tolist() == [
         5923,
         6742,
         5958,
@@ -294,7 +294,7 @@ def test_real_label_counts(mnist):
         5851,
         5949,
     ]
-    assert data.label_counts(mnist.test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert stats.label_counts(mnist.test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def test_real_checksums_match_the_published_ones(mnist):
@@ -303,14 +303,14 @@ def test_real_checksums_match_the_published_ones(mnist):
 
 
 def test_real_mean_and_std_are_shahs_values(mnist):
-    mean, std = data.direct_mean_std(mnist.train_images)
+    mean, std = stats.direct_mean_std(mnist.train_images)
     assert (round(mean, 4), round(std, 4)) == (data.MEAN, data.STD)
 
 
 def test_streaming_mean_std_equals_direct(mnist):
-    direct = data.direct_mean_std(mnist.train_images)
+    direct = stats.direct_mean_std(mnist.train_images)
     for batch in (64, 1000, 7777):
-        np.testing.assert_allclose(data.streaming_mean_std(mnist.train_images, batch), direct, rtol=1e-9)
+        np.testing.assert_allclose(stats.streaming_mean_std(mnist.train_images, batch), direct, rtol=1e-9)
 
 
 def test_images_are_grayscale_not_binary(mnist):
@@ -336,8 +336,8 @@ def test_stratified_subset_is_deterministic_and_balanced(mnist):
     b = data.stratified_subset(mnist.train_labels, 1000, seed=3)
     np.testing.assert_array_equal(a, b)
     assert len(np.unique(a)) == 1000
-    share = data.label_counts(mnist.train_labels[a]) / 1000
-    np.testing.assert_allclose(share, data.label_counts(mnist.train_labels) / 60000, atol=0.002)
+    share = stats.label_counts(mnist.train_labels[a]) / 1000
+    np.testing.assert_allclose(share, stats.label_counts(mnist.train_labels) / 60000, atol=0.002)
     assert not np.array_equal(a, data.stratified_subset(mnist.train_labels, 1000, seed=4))
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from mnist_helpers import compress, evaluate, plots
+from mnist_helpers import classifier_plots, compress, evaluate, plots
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
@@ -111,7 +111,7 @@ def test_learning_curves_reject_an_unknown_metric():
 @pytest.mark.parametrize("normalize", [False, True])
 def test_confusion_heatmap_labels_predicted_and_true_digits(normalize):
     cm = evaluate.confusion(LABELS, (LABELS + (LABELS == 7)) % 10)
-    fig = plots.confusion_heatmap(cm, normalize=normalize)
+    fig = classifier_plots.confusion_heatmap(cm, normalize=normalize)
     assert_labelled_chart(fig)
     assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("Predicted digit", "True digit")
 
@@ -126,7 +126,7 @@ def test_reliability_diagram_is_labelled_and_shows_the_ece():
     probs = RNG.dirichlet(np.ones(10), size=200)
     y = RNG.integers(0, 10, 200)
     bins = evaluate.reliability_bins(y, probs)
-    fig = plots.reliability_diagram(bins, evaluate.expected_calibration_error(y, probs))
+    fig = classifier_plots.reliability_diagram(bins, evaluate.expected_calibration_error(y, probs))
     assert_labelled_chart(fig)
     assert "ECE" in fig.axes[0].get_title()
 

@@ -34,6 +34,12 @@ def test_every_profile_gives_every_notebook_valid_parameters(profile):
         profile_spec.chapter_parameters(spec, nb)
 
 
+@pytest.mark.parametrize("profile, val_size", [("quick", 1000), ("full", 8400), ("seed", 8400)])
+def test_chapter_5_is_given_its_validation_size_as_val_size(profile, val_size):
+    given = profile_spec.chapter_parameters(profile_spec.load_profile(profile), NOTEBOOKS / "05_optimizers.ipynb")
+    assert given["val_size"] == val_size and "test_size" not in given  # the official test set is always whole
+
+
 def test_full_profile_runs_every_chapter_on_the_whole_split():
     spec = profile_spec.load_profile("full")
     assert spec["all"]["train_size"] == 60000 and spec["all"]["test_size"] == 10000
