@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from mnist_helpers.optimizers import make_optimizer
 from mnist_helpers.convergence import lr_cuts
+from mnist_helpers.optimizers import make_optimizer
 from mnist_helpers.train import fit
 
 
