@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,21 @@ def dependencies(stems: list[str]) -> dict[str, set[str]]:
     return needs
 
 
+def previous_seconds(executed: Path) -> float | None:
+    """How long a notebook's last execution took: papermill's duration in its executed copy (None if unknown)."""
+    try:
+        duration = json.loads(Path(executed).read_text(encoding="utf-8"))["metadata"]["papermill"]["duration"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(duration) if isinstance(duration, (int, float)) and duration >= 0 else None
+
+
+def longest_first(stems: list[str], seconds: dict[str, float | None]) -> list[str]:
+    """Chapters in the order to start them: never timed first (in plan order), then by their last duration,
+    longest first, so that no long chapter starts last and runs alone (LPT scheduling)."""
+    return sorted(stems, key=lambda s: (seconds.get(s) is not None, -(seconds.get(s) or 0.0)))
+
+
 def run_parallel(
     plans: list[tuple[Path, dict[str, Any]]],
     out_dir: Path,
@@ -38,8 +54,8 @@ def run_parallel(
 ) -> dict[str, float]:
     """Execute the plan `jobs` notebooks at a time (each kernel gets cores // jobs threads through
     OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
-    on have finished; or on a Dask cluster given its scheduler address (the workers must see this
-    repository and its artifacts at the same paths). Current notebooks are skipped as in `run`; the first
+    on have finished, the longest first by their last run (`longest_first`); or on a Dask cluster given its
+    scheduler address (the workers must see this repository and its artifacts at the same paths). Current notebooks are skipped as in `run`; the first
     failure stops new starts, lets the running ones finish, and is raised."""
     import concurrent.futures as cf
 
@@ -55,6 +71,7 @@ def run_parallel(
         else:
             pending[nb.stem] = (i, nb, params, fp)
     needs = {stem: deps & set(pending) for stem, deps in dependencies([nb.stem for nb, _ in plans]).items()}
+    last_seconds = {stem: previous_seconds(out_dir / nb.name) for stem, (_, nb, _, _) in pending.items()}
     old_omp = os.environ.get("OMP_NUM_THREADS")
     if address is None:  # kernels inherit this process's environment
         os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))
@@ -70,6 +87,7 @@ def run_parallel(
     try:
         while pending or running:
             ready = [s for s in pending if not needs[s] - set(times)] if failure is None else []
+            ready = longest_first(ready, last_seconds)
             for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
                 i, nb, params, fp = pending.pop(stem)
                 print(f"[{i}/{n}] {stem}: running with {params}", flush=True)

@@ -1,6 +1,7 @@
 """The profile runner: profiles validate, bad profiles fail early, runs resume, failures stop with the cell shown."""
 
 import ast
+import json
 import os
 import signal
 import subprocess
@@ -418,3 +419,23 @@ def test_a_runs_own_outputs_do_not_make_the_tree_dirty_but_a_source_change_does(
     (tmp_path / "book/intro.md").write_text("edited")  # sources: the book's own pages, the package
     (tmp_path / "mnist_helpers/x.py").write_text("edited")
     assert sorted(uncommitted_changes(tmp_path)) == ["book/intro.md", "mnist_helpers/x.py"]
+
+
+def test_chapters_start_longest_first_by_their_last_run_and_never_run_ones_before_all():
+    seconds = {"01_a": 9.0, "03_c": 742.0, "04_d": 1653.0, "06_f": None, "02_b": None}
+    assert scheduling.longest_first(["01_a", "02_b", "03_c", "04_d", "06_f"], seconds) == [
+        "02_b",
+        "06_f",
+        "04_d",
+        "03_c",
+        "01_a",
+    ]
+
+
+def test_previous_seconds_reads_papermills_duration_and_is_none_when_missing_or_damaged(tmp_path):
+    done = tmp_path / "done.ipynb"
+    done.write_text(json.dumps({"metadata": {"papermill": {"duration": 12.5}}}))
+    (tmp_path / "bad.ipynb").write_text("{not json")
+    assert scheduling.previous_seconds(done) == 12.5
+    assert scheduling.previous_seconds(tmp_path / "bad.ipynb") is None
+    assert scheduling.previous_seconds(tmp_path / "absent.ipynb") is None
