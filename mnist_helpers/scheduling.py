@@ -55,8 +55,9 @@ def run_parallel(
     """Execute the plan `jobs` notebooks at a time (each kernel gets cores // jobs threads through
     OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
     on have finished, the longest first by their last run (`longest_first`); or on a Dask cluster given its
-    scheduler address (the workers must see this repository and its artifacts at the same paths). Current notebooks are skipped as in `run`; the first
-    failure stops new starts, lets the running ones finish, and is raised."""
+    scheduler address (the workers must see this repository and its artifacts at the same paths). Current
+    notebooks are skipped as in `run`; the first failure stops new starts, lets the running ones finish, and
+    is raised."""
     import concurrent.futures as cf
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
