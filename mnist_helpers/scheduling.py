@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mnist_helpers.notebook_exec import _fingerprint, execute, is_current
+from mnist_helpers.notebook_exec import META_KEY, _fingerprint, execute, is_current
 from mnist_helpers.params import ParameterError
 from mnist_helpers.sweep import scheduler_address
 from mnist_helpers.threads import available_cores, omp_limit
@@ -29,13 +29,16 @@ def dependencies(stems: list[str]) -> dict[str, set[str]]:
     return needs
 
 
-def previous_seconds(executed: Path) -> float | None:
-    """How long a notebook's last execution took: papermill's duration in its executed copy (None if unknown)."""
+def previous_seconds(executed: Path, params: dict[str, Any]) -> float | None:
+    """How long a notebook's last run took, from its executed copy, if that run had the same parameters (None
+    otherwise: other epochs or sizes cost other times). A code change alone keeps the figure: a fair guess."""
     try:
-        duration = json.loads(Path(executed).read_text(encoding="utf-8"))["metadata"]["papermill"]["duration"]
+        made = json.loads(Path(executed).read_text(encoding="utf-8"))["metadata"][META_KEY]
+        seconds = made["seconds"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return float(duration) if isinstance(duration, (int, float)) and duration >= 0 else None
+    same = made.get("params") == params
+    return float(seconds) if same and isinstance(seconds, (int, float)) and seconds >= 0 else None
 
 
 def longest_first(stems: list[str], seconds: dict[str, float | None]) -> list[str]:
@@ -72,7 +75,7 @@ def run_parallel(
         else:
             pending[nb.stem] = (i, nb, params, fp)
     needs = {stem: deps & set(pending) for stem, deps in dependencies([nb.stem for nb, _ in plans]).items()}
-    last_seconds = {stem: previous_seconds(out_dir / nb.name) for stem, (_, nb, _, _) in pending.items()}
+    last_seconds = {stem: previous_seconds(out_dir / nb.name, p) for stem, (_, nb, p, _) in pending.items()}
     old_omp = os.environ.get("OMP_NUM_THREADS")
     if address is None:  # kernels inherit this process's environment
         os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))

@@ -432,10 +432,12 @@ def test_chapters_start_longest_first_by_their_last_run_and_never_run_ones_befor
     ]
 
 
-def test_previous_seconds_reads_papermills_duration_and_is_none_when_missing_or_damaged(tmp_path):
+def test_previous_seconds_reads_the_last_runs_time_only_when_its_parameters_were_the_same(tmp_path):
     done = tmp_path / "done.ipynb"
-    done.write_text(json.dumps({"metadata": {"papermill": {"duration": 12.5}}}))
+    made = {"seconds": 12.5, "params": {"epochs": 5}, "status": "ok"}
+    done.write_text(json.dumps({"metadata": {notebook_exec.META_KEY: made}}))
     (tmp_path / "bad.ipynb").write_text("{not json")
-    assert scheduling.previous_seconds(done) == 12.5
-    assert scheduling.previous_seconds(tmp_path / "bad.ipynb") is None
-    assert scheduling.previous_seconds(tmp_path / "absent.ipynb") is None
+    assert scheduling.previous_seconds(done, {"epochs": 5}) == 12.5
+    assert scheduling.previous_seconds(done, {"epochs": 50}) is None  # another cost
+    assert scheduling.previous_seconds(tmp_path / "bad.ipynb", {}) is None
+    assert scheduling.previous_seconds(tmp_path / "absent.ipynb", {}) is None
