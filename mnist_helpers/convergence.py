@@ -63,7 +63,7 @@ def stopped_by(history: History, patience: int) -> str:
 
 def epochs_taken(histories: dict[tuple[str, int], History], patience: int) -> pd.DataFrame:
     """One row per (model, code size): best epoch (weights kept), last real gain, last epoch trained, what stopped
-    it, and the best validation loss."""
+    it, how often the learning rate was cut, and the best validation loss."""
     rows = [
         {
             "model": model,
@@ -72,6 +72,7 @@ def epochs_taken(histories: dict[tuple[str, int], History], patience: int) -> pd
             "best epoch (weights kept)": h.meta["best_epoch"],
             "last gain at epoch": h.meta.get("last_gain_epoch", h.meta["best_epoch"]),
             "stopped after epoch": h.meta["stopped_epoch"],
+            "learning-rate cuts": len(h.meta.get("lr_cuts") or []),
             "best validation MSE": h.best("val_loss")["val_loss"],
         }
         for (model, size), h in histories.items()

@@ -208,6 +208,7 @@ RULES: dict[str, Rule] = {
     "ablation_epochs": int_range(1),
     "max_epochs": int_range(1),
     "patience": int_range(1),
+    "lr_patience": int_range(1),
     "min_delta": finite_range(0.0, 0.5, False, "0.01 (a 1% fall; 0: any fall counts)"),
     "val_size": int_range(1, TRAIN_SIZE - 1),
     "author_train_size": int_range(1, TRAIN_SIZE),

@@ -156,6 +156,7 @@ def train_autoencoder(
     max_epochs: int | None = None,  # with patience: train up to this many epochs instead of `epochs`
     patience: int | None = None,  # stop once validation MSE has made no real gain for this many epochs
     min_delta: float = 0.0,  # a real gain: a fall of more than this fraction of the MSE at the last gain
+    lr_patience: int | None = None,  # with patience: halve the learning rate after this many epochs without a gain
     val_size: int = 5000,  # images held out of the training images for validation (patience only)
     device: str = "cpu",  # "cpu" | "cuda": where training and inference run
     label: str | None = None,  # printed as "== label ==" before the run's log
@@ -164,7 +165,8 @@ def train_autoencoder(
 
     With `patience`, `val_size` training images (a seeded random choice) are held out, training runs up
     to `max_epochs` until their MSE has fallen by no more than `min_delta` (a fraction) of its value at the last
-    gain for `patience` epochs, and the lowest-MSE epoch's weights are kept; the history records val_loss per
+    gain for `patience` epochs (with `lr_patience`, the learning rate is halved after that many epochs without a
+    gain), and the lowest-MSE epoch's weights are kept; the history records val_loss per
     epoch and meta "best_epoch"/"last_gain_epoch"/"stopped_epoch". The test set is never looked at to stop.
     """
     announce(label)
@@ -181,6 +183,7 @@ def train_autoencoder(
         max_epochs=max_epochs,
         patience=patience,
         min_delta=min_delta if patience else 0.0,
+        lr_patience=lr_patience if patience else None,
         val_size=val_size if patience else 0,
         device=device,
     )
@@ -190,10 +193,8 @@ def train_autoencoder(
     stopping: dict[str, Any] = {}
     if patience is not None:
         train_idx, val_idx = validation_split(len(x_train), val_size, seed)
-        x_train, stopping = (
-            x_train[train_idx],
-            {"val_x": x_train[val_idx], "patience": patience, "min_delta": min_delta},
-        )
+        stopping = dict(val_x=x_train[val_idx], patience=patience, min_delta=min_delta, lr_patience=lr_patience)
+        x_train = x_train[train_idx]
         epochs = max_epochs or epochs
     return _train_torch(
         f"{kind}-{code_size}-seed{seed}" + ("-converged" if patience is not None else ""),

@@ -30,6 +30,7 @@ def test_epochs_taken_gives_one_row_per_model_and_code_size():
     assert table.loc[("conv", 8)].to_dict() == {
         "best epoch (weights kept)": 2,
         "last gain at epoch": 2,
+        "learning-rate cuts": 0,
         "stopped after epoch": 5,
         "stopped by": "patience",
         "best validation MSE": 2,

@@ -74,8 +74,9 @@ def test_validation_split_is_disjoint_seeded_and_sized():
 
 def test_autoencoder_min_delta_reaches_fit_and_tells_saved_models_apart(split, run):
     kw = dict(epochs=1, batch_size=64, max_epochs=3, patience=1, val_size=50)
-    strict = reuse.train_autoencoder("dense_ae", 8, split, run, min_delta=0.4, **kw)
-    assert strict.history.meta["min_delta"] == 0.4
+    strict = reuse.train_autoencoder("dense_ae", 8, split, run, min_delta=0.4, lr_patience=1, **kw)
+    assert strict.history.meta["min_delta"] == 0.4 and strict.history.meta["lr_patience"] == 1
+    assert strict.history.meta["lr_cuts"] == [2] and strict.key["lr_patience"] == 1
     assert strict.history.meta["stopped_epoch"] == 2  # no epoch cuts the MSE by 40%: one epoch of patience
     plain = reuse.train_autoencoder("dense_ae", 8, split, run, **kw)
     assert not plain.reused and plain.key["min_delta"] == 0.0 != strict.key["min_delta"]
