@@ -151,6 +151,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
         for cell in nb.cells:  # the book folds papermill's injected values away, as it does the defaults
             if "injected-parameters" in cell.metadata.get("tags", []):
                 cell.metadata["tags"].append("hide-input")
-        nb.metadata[META_KEY] = {**fingerprint, "status": "ok", "seconds": round(seconds, 1)}
+        made = {"status": "ok", "seconds": round(seconds, 1), "finished": round(time.time(), 3)}  # epoch seconds
+        nb.metadata[META_KEY] = {**fingerprint, **made}
         nbformat.write(nb, tmp)
     return seconds

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from mnist_helpers import locks
 from mnist_helpers.atomic import clean_stale
 from mnist_helpers.chapters import NOTEBOOKS_ENV, default_notebooks_dir, notebooks, select
-from mnist_helpers.notebook_exec import Interrupted, _fingerprint, execute, is_current
+from mnist_helpers.notebook_exec import Interrupted, execute
 from mnist_helpers.params import DEFAULT_ARTIFACTS_DIR, ParameterError
 from mnist_helpers.profile_spec import chapter_parameters, load_profile
 from mnist_helpers.provenance import uncommitted_changes
-from mnist_helpers.scheduling import run_parallel
+from mnist_helpers.scheduling import run_parallel, to_run
 from mnist_helpers.sweep import SCHEDULER_ENV, scheduler_address
 
 if TYPE_CHECKING:
@@ -129,10 +129,10 @@ def _holding(folders: list[Path]):
 def _run_plans(plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool, dirty: bool) -> dict[str, float]:
     """Execute the plans in order, skipping current outputs (the body of `run`, under its locks)."""
     times: dict[str, float] = {}
+    chosen = to_run(plans, out_dir, force, dirty)
     for i, (nb, params) in enumerate(plans, 1):
-        out = out_dir / nb.name
-        fp = _fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {})
-        if not force and is_current(out, fp):
+        out, fp = out_dir / nb.name, chosen.get(nb.stem)
+        if fp is None:
             print(f"[{i}/{len(plans)}] {nb.stem}: up to date, skipped", flush=True)
             continue
         print(f"[{i}/{len(plans)}] {nb.stem}: running with {params}", flush=True)

@@ -29,6 +29,34 @@ def dependencies(stems: list[str]) -> dict[str, set[str]]:
     return needs
 
 
+def to_run(
+    plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool, dirty: bool
+) -> dict[str, dict[str, Any]]:
+    """{stem: fingerprint} of the chapters to execute, in plan order: those not current (`is_current`), and
+    those whose inputs are about to change or changed since they ran: a chapter that depends on one to be
+    run, or whose executed copy is older than a dependency's (see `dependencies`)."""
+    stems = [nb.stem for nb, _ in plans]
+    needs = dependencies(stems)
+    fps = {nb.stem: _fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {}) for nb, params in plans}
+    outputs = {nb.stem: out_dir / nb.name for nb, _ in plans}
+    chosen: dict[str, dict[str, Any]] = {}
+    for stem in stems:  # plan order puts every dependency before the chapters that need it
+        older = [d for d in needs[stem] if _made_at(outputs[d]) > _made_at(outputs[stem])]
+        if force or not is_current(outputs[stem], fps[stem]) or needs[stem] & set(chosen) or older:
+            chosen[stem] = fps[stem]
+    return chosen
+
+
+def _made_at(executed: Path) -> float:
+    """When an executed copy was made: the time its run recorded, else the file's modification time (copies
+    made before runs recorded it; a checkout may reorder those), 0 when it does not exist."""
+    try:
+        finished = json.loads(executed.read_text(encoding="utf-8"))["metadata"][META_KEY].get("finished")
+        return float(finished) if isinstance(finished, (int, float)) else executed.stat().st_mtime
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0.0 if not executed.exists() else executed.stat().st_mtime
+
+
 def previous_seconds(executed: Path, params: dict[str, Any]) -> float | None:
     """How long a notebook's last run took, from its executed copy, if that run had the same parameters (None
     otherwise: other epochs or sizes cost other times). A code change alone keeps the figure: a fair guess."""
@@ -59,7 +87,7 @@ def run_parallel(
     OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
     on have finished, the longest first by their last run (`longest_first`); or on a Dask cluster given its
     scheduler address (the workers must see this repository and its artifacts at the same paths). Current
-    notebooks are skipped as in `run`; the first failure stops new starts, lets the running ones finish, and
+    notebooks are skipped as in `run` (`to_run`); the first failure stops new starts, lets the running ones finish, and
     is raised."""
     import concurrent.futures as cf
 
@@ -68,12 +96,12 @@ def run_parallel(
     address = scheduler_address(scheduler)
     n = len(plans)
     pending: dict[str, tuple[int, Path, dict[str, Any], dict[str, Any]]] = {}
+    chosen = to_run(plans, out_dir, force, dirty)
     for i, (nb, params) in enumerate(plans, 1):
-        fp = _fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {})
-        if not force and is_current(out_dir / nb.name, fp):
+        if nb.stem not in chosen:
             print(f"[{i}/{n}] {nb.stem}: up to date, skipped", flush=True)
         else:
-            pending[nb.stem] = (i, nb, params, fp)
+            pending[nb.stem] = (i, nb, params, chosen[nb.stem])
     needs = {stem: deps & set(pending) for stem, deps in dependencies([nb.stem for nb, _ in plans]).items()}
     last_seconds = {stem: previous_seconds(out_dir / nb.name, p) for stem, (_, nb, p, _) in pending.items()}
     old_omp = os.environ.get("OMP_NUM_THREADS")

@@ -441,3 +441,46 @@ def test_previous_seconds_reads_the_last_runs_time_only_when_its_parameters_were
     assert scheduling.previous_seconds(done, {"epochs": 50}) is None  # another cost
     assert scheduling.previous_seconds(tmp_path / "bad.ipynb", {}) is None
     assert scheduling.previous_seconds(tmp_path / "absent.ipynb", {}) is None
+
+
+def _executed(tmp_path: Path, times: dict[str, float], recorded: bool = False) -> tuple[list, Path]:
+    """Chapters 01, 04, 07 and an unnumbered page, each with a current executed copy made at `times[stem]`:
+    recorded in its metadata (`recorded`, as runs now do) or only as the file's modification time."""
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    _copy_as(nbs, "04_tiny", "07_tiny", "summary")
+    out = tmp_path / "book"
+    out.mkdir()
+    plans = [(nbs / f"{stem}.ipynb", {}) for stem in ("01_tiny", "04_tiny", "07_tiny", "summary")]
+    for nb, params_ in plans:
+        made = nbformat.read(nb, as_version=4)
+        made.metadata[notebook_exec.META_KEY] = {**notebook_exec._fingerprint(nb, params_), "status": "ok"}
+        if recorded:
+            made.metadata[notebook_exec.META_KEY]["finished"] = times[nb.stem]
+        nbformat.write(made, out / nb.name)
+        mtime = 1000.0 - times[nb.stem] if recorded else times[nb.stem]  # recorded: file times say the opposite
+        os.utime(out / nb.name, (mtime, mtime))
+    return plans, out
+
+
+ORDERED = {"01_tiny": 100.0, "04_tiny": 200.0, "07_tiny": 300.0, "summary": 400.0}  # each after what it needs
+
+
+def test_nothing_runs_when_every_chapter_is_current_and_newer_than_what_it_needs(tmp_path):
+    plans, out = _executed(tmp_path, ORDERED)
+    assert scheduling.to_run(plans, out, force=False, dirty=False) == {}
+
+
+def test_a_chapter_to_be_rerun_takes_the_chapters_that_need_it_along(tmp_path):
+    plans, out = _executed(tmp_path, ORDERED)
+    (out / "04_tiny.ipynb").unlink()  # chapter 4 must run: chapter 7 reuses its model, the summary reads it
+    assert list(scheduling.to_run(plans, out, force=False, dirty=False)) == ["04_tiny", "07_tiny", "summary"]
+
+
+def test_a_chapter_older_than_one_it_needs_is_rerun(tmp_path):
+    plans, out = _executed(tmp_path, ORDERED | {"07_tiny": 500.0})  # chapter 7 ran again after the summary
+    assert list(scheduling.to_run(plans, out, force=False, dirty=False)) == ["summary"]
+
+
+def test_the_time_a_run_recorded_decides_over_the_files_time(tmp_path):
+    plans, out = _executed(tmp_path, ORDERED, recorded=True)  # a checkout wrote the files in reverse order
+    assert scheduling.to_run(plans, out, force=False, dirty=False) == {}
