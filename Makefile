@@ -45,7 +45,7 @@ lint: venv  ## ruff lint and format check over the package, tests, benchmarks an
 	$(VENV)/bin/ruff format --check .
 
 reproduce: venv-book  ## re-execute every chapter with a profile: make reproduce PROFILE=full
-	$(PY) -m mnist_helpers.runner --profile $(PROFILE)
+	$(PY) -m mnist_helpers.reproduce.runner --profile $(PROFILE)
 
 bench: venv-book  ## the engine against the seed-style pipeline, side by side
 	$(PY) -m benchmarks.run

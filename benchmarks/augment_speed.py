@@ -9,8 +9,8 @@ import time
 
 import torch
 
-from mnist_helpers import augment as aug
-from mnist_helpers.data import load_mnist, to_tensor
+from mnist_helpers.augment import transforms as aug
+from mnist_helpers.data.mnist import load_mnist, to_tensor
 
 BATCH_SIZES = (64, 1000)  # images per batch: Shah's DataLoader, and a large batch
 N_IMAGES = 10_000  # training images pushed through per measurement

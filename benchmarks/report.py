@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from mnist_helpers.atomic import write_json, write_text
-from mnist_helpers.benchmark_report import machine_line, results_table, targets_table
+from mnist_helpers.core.atomic import write_json, write_text
+from mnist_helpers.figures.benchmark_report import machine_line, results_table, targets_table
 
 
 def results_markdown(results: dict[str, Any]) -> str:

@@ -26,12 +26,12 @@ from benchmarks.machine import QUIET_CORES, LoadMeter, load_average, wait_until_
 from benchmarks.report import format_table, write_results
 from benchmarks.seed_style import endless, seed_loader, seed_train_batches
 from benchmarks.sweep_bench import measure_sweep
-from mnist_helpers import models
-from mnist_helpers.augment import shah_augmentation
-from mnist_helpers.data import MNIST, load_mnist, to_keras, to_tensor
-from mnist_helpers.provenance import git_commit, hardware, package_versions
-from mnist_helpers.threads import configure_threads
-from mnist_helpers.train import fit
+from mnist_helpers.augment.transforms import shah_augmentation
+from mnist_helpers.core.provenance import git_commit, hardware, package_versions
+from mnist_helpers.core.threads import configure_threads
+from mnist_helpers.data.mnist import MNIST, load_mnist, to_keras, to_tensor
+from mnist_helpers.models import torch_nets as models
+from mnist_helpers.training.torch_fit import fit
 
 EPOCH_IMAGES = 60_000  # MNIST's training split: images per full epoch
 SHAH_BATCH = 64  # Shah's batch size (C5)
@@ -99,8 +99,8 @@ def _seed_style(mnist: MNIST) -> Callable:
 
 def _keras(mnist: MNIST, n_images: int) -> Callable:
     """images/s of Dutta's Keras model under `fit_keras` (Keras fit, torch backend) on the first n_images."""
-    from mnist_helpers.keras_models import dutta_cnn
-    from mnist_helpers.keras_train import fit_keras
+    from mnist_helpers.models.keras_cnn import dutta_cnn
+    from mnist_helpers.training.keras_fit import fit_keras
 
     model = dutta_cnn(seed=0)
     x, y = to_keras(mnist.train_images[:n_images]), mnist.train_labels[:n_images].astype(np.int64)

@@ -3,7 +3,7 @@
 torchvision does not install beside our torch, so its three transforms are rebuilt from the PIL calls
 torchvision itself makes (rotate with NEAREST, crop + resize with BILINEAR, an AFFINE transform with
 NEAREST for the shift), and its parameter draws are made call for call as torchvision's get_params makes
-them (~45 µs a sample; `mnist_helpers.augment`'s batched samplers cost ~250 µs at batch size 1 and would
+them (~45 µs a sample; `mnist_helpers.augment.transforms`'s batched samplers cost ~250 µs at batch size 1 and would
 flatter the engine). ToTensor and Normalize follow, per sample, as in the report.
 """
 
@@ -20,8 +20,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from mnist_helpers.augment import CROP_TRIES, SHAH_DEGREES, SHAH_RATIO, SHAH_SCALE, SHAH_TRANSLATE
-from mnist_helpers.data import MEAN, STD
+from mnist_helpers.augment.transforms import CROP_TRIES, SHAH_DEGREES, SHAH_RATIO, SHAH_SCALE, SHAH_TRANSLATE
+from mnist_helpers.data.mnist import MEAN, STD
 
 SEED_BATCH_SIZE = 64  # images per batch, Shah's DataLoader
 SEED_WORKERS = 0  # DataLoader worker processes: on 2 cores a worker only takes a core from the training step

@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-from mnist_helpers.benchmark_report import SWEEP_BATCH  # Shah's CNN with its augmentation, batch 64
-from mnist_helpers.sweep import plan_workers, sweep
-from mnist_helpers.threads import configure_threads
+from mnist_helpers.core.threads import configure_threads
+from mnist_helpers.figures.benchmark_report import SWEEP_BATCH  # Shah's CNN with its augmentation, batch 64
+from mnist_helpers.recipes.sweeps import plan_workers, sweep
 
 SWEEP_SEEDS = (0, 1)  # runs per sweep: one per worker on 2 cores
 
@@ -18,10 +18,10 @@ def train_shah(images: np.ndarray, labels: np.ndarray, seed: int, n_batches: int
     """One run of the sweep: Shah's CNN, seeded, trained with augmentation for `n_batches`; returns images seen."""
     import torch
 
-    from mnist_helpers import models
-    from mnist_helpers.augment import shah_augmentation
-    from mnist_helpers.data import to_tensor
-    from mnist_helpers.train import fit, seed_everything
+    from mnist_helpers.augment.transforms import shah_augmentation
+    from mnist_helpers.data.mnist import to_tensor
+    from mnist_helpers.models import torch_nets as models
+    from mnist_helpers.training.torch_fit import fit, seed_everything
 
     seed_everything(seed)
     x, y = to_tensor(np.array(images)), torch.from_numpy(labels.astype(np.int64))  # a copy: workers get read-only maps

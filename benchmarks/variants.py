@@ -23,13 +23,13 @@ from torch.nn import functional as F
 
 from benchmarks.machine import LoadMeter, load_average, wait_until_quiet
 from benchmarks.seed_style import endless, seed_loader, seed_train_batches
-from mnist_helpers import models
-from mnist_helpers.atomic import write_json
-from mnist_helpers.augment import shah_augmentation
-from mnist_helpers.data import load_mnist, to_keras, to_tensor
-from mnist_helpers.provenance import git_commit, hardware
-from mnist_helpers.threads import configure_threads
-from mnist_helpers.train import fit
+from mnist_helpers.augment.transforms import shah_augmentation
+from mnist_helpers.core.atomic import write_json
+from mnist_helpers.core.provenance import git_commit, hardware
+from mnist_helpers.core.threads import configure_threads
+from mnist_helpers.data.mnist import load_mnist, to_keras, to_tensor
+from mnist_helpers.models import torch_nets as models
+from mnist_helpers.training.torch_fit import fit
 
 DEFAULT_OUT = Path("benchmarks/variants.json")
 ROUNDS = 3  # timed rounds per group (1 with --quick)
@@ -83,7 +83,7 @@ def _fast_rotation_layer():
     whole batch with one grid_sample (Keras's torch backend loops over the batch image by image)."""
     import keras
 
-    from mnist_helpers.augment import rotate
+    from mnist_helpers.augment.transforms import rotate
 
     class BatchedRandomRotation(keras.layers.Layer):
         def __init__(self, factor: float, channels_first: bool, seed: int | None = None, **kwargs) -> None:
@@ -111,8 +111,8 @@ def dutta_keras_variant(data_format: str = "channels_last", batched_rotation: bo
     import keras
     from keras import layers
 
-    from mnist_helpers.augment import DUTTA_FACTOR as ROTATION_FACTOR
-    from mnist_helpers.keras_models import DROPOUT
+    from mnist_helpers.augment.transforms import DUTTA_FACTOR as ROTATION_FACTOR
+    from mnist_helpers.models.keras_cnn import DROPOUT
 
     first = data_format == "channels_first"
     fmt, axis = {"data_format": data_format}, (1 if first else -1)
@@ -146,7 +146,7 @@ def dutta_keras_variant(data_format: str = "channels_last", batched_rotation: bo
 
 
 def _keras_speed(model, x, y, batch_size: int, jit_compile: bool = False) -> Callable[[], float]:
-    from mnist_helpers.keras_train import LOSS, keras_optimizer
+    from mnist_helpers.training.keras_fit import LOSS, keras_optimizer
 
     model.compile(optimizer=keras_optimizer("adam"), loss=LOSS, metrics=["accuracy"], jit_compile=jit_compile)
 
@@ -164,7 +164,7 @@ def groups(mnist, quick: bool, slow: bool) -> dict[str, dict[str, Callable[[], C
     shah_n, dutta_n = int(SHAH_IMAGES * scale), int(DUTTA_IMAGES * scale)
     xn, xu = to_tensor(mnist.train_images), to_tensor(mnist.train_images, normalize=False)
     y = torch.from_numpy(mnist.train_labels.astype(np.int64))
-    from mnist_helpers.keras_models import dutta_cnn
+    from mnist_helpers.models.keras_cnn import dutta_cnn
 
     aug = {"loss": "nll", "augment": shah_augmentation(True)}
     kx, ky = to_keras(mnist.train_images[:dutta_n]), mnist.train_labels[:dutta_n].astype(np.int64)
@@ -248,10 +248,10 @@ def run_group(makers: dict[str, Callable], rounds: int, log=print) -> dict[str, 
 
 LOAD_SCRIPT = """
 import os, sys, time, torch
-from mnist_helpers.data import load_mnist, to_tensor
-from mnist_helpers.augment import shah_augmentation
-from mnist_helpers.models import ShahCNN
-from mnist_helpers.train import fit
+from mnist_helpers.data.mnist import load_mnist, to_tensor
+from mnist_helpers.augment.transforms import shah_augmentation
+from mnist_helpers.models.torch_nets import ShahCNN
+from mnist_helpers.training.torch_fit import fit
 torch.set_num_threads(int(sys.argv[1])); n = int(sys.argv[2]) // 64
 m = load_mnist(); x = to_tensor(m.train_images[:20000]); y = torch.as_tensor(m.train_labels[:20000]).long()
 run = lambda k: fit(ShahCNN(), x, y, None, None, epochs=1, batch_size=64, loss="nll",

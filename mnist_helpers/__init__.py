@@ -6,7 +6,7 @@ import os
 # (TensorFlow is not a dependency). Set here, before any submodule can import keras.
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-from mnist_helpers.data import MNIST, load_mnist
+from mnist_helpers.data.mnist import MNIST, load_mnist
 
 __all__ = ["MNIST", "load_mnist"]
 __version__ = "0.1.0"

@@ -20,6 +20,6 @@ torch.set_num_threads(1)
 @pytest.fixture(scope="session")
 def mnist():
     """The real MNIST, found through MNIST_DATA_DIR (CI points it at ../shared/data/mnist)."""
-    from mnist_helpers.data import load_mnist
+    from mnist_helpers.data.mnist import load_mnist
 
     return load_mnist(download=False)

@@ -1,4 +1,4 @@
-"""Test helper: write arrays as IDX files (the inverse of mnist_helpers.idx's reader), for tiny synthetic data sets."""
+"""Test helper: write arrays as IDX files (the inverse of mnist_helpers.data.idx's reader), for tiny data sets."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import struct
 
 import numpy as np
 
-from mnist_helpers.atomic import write_bytes
-from mnist_helpers.idx import _CODES, _DTYPES, IDXError
+from mnist_helpers.core.atomic import write_bytes
+from mnist_helpers.data.idx import _CODES, _DTYPES, IDXError
 
 
 def encode_idx(array: np.ndarray) -> bytes:

@@ -62,7 +62,7 @@ def test_wheel_builds_without_warnings_ships_the_profiles_and_its_scratch_folder
     assert "Warning" not in log, log
     (wheel,) = tmp_path.glob("mnist_helpers-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"mnist_helpers/profiles/quick.yaml", "mnist_helpers/profiles/full.yaml"} <= set(names)
+    assert {"mnist_helpers/reproduce/profiles/quick.yaml", "mnist_helpers/reproduce/profiles/full.yaml"} <= set(names)
     ignored = subprocess.run(
         ["git", "check-ignore", "build/", "mnist_helpers.egg-info/"], cwd=ROOT, capture_output=True
     )

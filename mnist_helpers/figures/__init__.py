@@ -1,0 +1,34 @@
+"""The book's figures and tables: each function takes data and returns a matplotlib Figure or a DataFrame."""
+
+from mnist_helpers.core.lazy import exports
+
+__getattr__, __dir__, __all__ = exports(
+    __name__,
+    {
+        "benchmark_report": ("load_results",),
+        "claim_plots": ("paired_gap", "verdict_dots_or_note"),
+        "classifier_plots": ("confusion_heatmap", "reliability_diagram"),
+        "plots": (
+            "angle_histogram",
+            "augmentation_grid",
+            "code_scatter",
+            "label_counts_bar",
+            "learning_curves",
+            "mean_images",
+            "misclassified_gallery",
+            "pixel_histogram",
+            "rate_distortion",
+            "reconstruction_grid",
+            "sample_grid",
+        ),
+        "stopping_plots": ("validation_curves",),
+        "tables": (
+            "ablation_table",
+            "arm_accuracies",
+            "formatted",
+            "optimizer_seed_table",
+            "optimizer_summary_table",
+            "seed_readings",
+        ),
+    },
+)

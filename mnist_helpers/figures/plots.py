@@ -1,0 +1,322 @@
+"""Figures for the book: each function takes data and returns a titled matplotlib Figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from mnist_helpers.data.mnist import PIXELS, SIDE
+
+PALETTE = sns.color_palette("colorblind", 10)  # one colour per digit / method, used by every figure
+PANEL = 1.1  # inches per image panel in grids
+WIDE = (8.0, 4.5)  # inches, width x height of single-axes charts
+IMAGE_CMAP = "gray"  # white digit on black, as stored in the IDX files
+LABEL_SIZE = 12  # pt: panel titles and row labels of image grids, readable once the book scales the figure down
+ANNOT_SIZE = 10  # pt: numbers inside heatmap cells (a 4-digit count still fits a 10 x 10 matrix's cell)
+
+_LABELS = {  # axis labels with units, by DataFrame column
+    "ratio": "Compression ratio (input values / code values)",
+    "bit_ratio": "Compression ratio (input bits / code bits)",
+    "code_size": "Code size (values per image)",
+    "psnr": "PSNR (dB, mean over images)",
+    "mse": "MSE (per pixel, images in [0, 1])",
+    "ssim": "SSIM (mean over images, 1 = identical)",
+}
+
+
+def _image_limits(images: np.ndarray) -> tuple[float | None, float | None]:
+    """Fixed grey scale for uint8 (0-255) or [0, 1] images; autoscale anything else (e.g. normalised)."""
+    if images.dtype == np.uint8:
+        return 0, 255
+    if images.size and images.min() >= 0 and images.max() <= 1:
+        return 0, 1
+    return None, None
+
+
+def _as_images(images: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) from (N, 28, 28), (N, 1, 28, 28), (N, 28, 28, 1) or (N, 784)."""
+    x = np.asarray(images)
+    if x.ndim == 2 and x.shape[1] == PIXELS:
+        return x.reshape(-1, SIDE, SIDE)
+    if x.ndim == 4 and x.shape[1] == 1:
+        return x[:, 0]
+    if x.ndim == 4 and x.shape[-1] == 1:
+        return x[..., 0]
+    if x.ndim != 3:
+        raise ValueError(f"images must be (N, H, W), (N, 1, H, W), (N, H, W, 1) or (N, 784), got {x.shape}")
+    return x
+
+
+def _image_panel(ax, image: np.ndarray, limits: tuple) -> None:
+    """Show one grey image with no ticks (spines hidden) so a y-label can still name the row."""
+    ax.imshow(image, cmap=IMAGE_CMAP, vmin=limits[0], vmax=limits[1])
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _grid(n: int, ncols: int, title_lines: int = 1) -> tuple[Figure, np.ndarray]:
+    """Figure with room for n image panels in rows of ncols, each with a title of title_lines lines."""
+    nrows = max(1, -(-n // ncols))
+    row_height = PANEL + 0.2 * title_lines  # inches: image plus its title
+    fig, axes = plt.subplots(nrows, ncols, figsize=(PANEL * ncols, row_height * nrows + 0.6), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    return fig, axes
+
+
+def _titled_panels(images: np.ndarray, labels: Sequence, ncols: int, limits: tuple, title: str) -> Figure:
+    """A grid of image panels, each titled with its label, on one grey scale (`limits`)."""
+    fig, axes = _grid(len(images), ncols)
+    for ax, image, label in zip(axes.flat, images, labels):
+        _image_panel(ax, image, limits)
+        ax.set_title(str(label), fontsize=LABEL_SIZE)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def sample_grid(
+    images: np.ndarray, labels: Sequence[int], ncols: int = 10, title: str = "MNIST samples with their labels"
+) -> Figure:
+    """Images in a grid, each titled with its label."""
+    images = _as_images(images)
+    return _titled_panels(images, labels, ncols, _image_limits(images), title)
+
+
+def augmentation_grid(
+    rows_of_images: Sequence[np.ndarray],
+    row_labels: Sequence[str],
+    title: str = "Augmentations: one row per transform, several random draws",
+) -> Figure:
+    """One row per transform (row label on the left), one column per image or random draw."""
+    rows = [_as_images(r) for r in rows_of_images]
+    if len(rows) != len(row_labels):
+        raise ValueError(f"row_labels needs one label per row: {len(row_labels)} labels for {len(rows)} rows")
+    ncols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(PANEL * ncols + 1.2, PANEL * len(rows) + 0.6), squeeze=False)
+    for axes_row, images, label in zip(axes, rows, row_labels):
+        limits = _image_limits(images)
+        for ax in axes_row[len(images) :]:
+            ax.set_axis_off()
+        for ax, image in zip(axes_row, images):
+            _image_panel(ax, image, limits)
+        axes_row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=LABEL_SIZE)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def label_counts_bar(
+    train_counts: Sequence[int], test_counts: Sequence[int], title: str = "Images per digit, train and test"
+) -> Figure:
+    """Grouped bars of images per digit for the train and test sets."""
+    df = pd.DataFrame(
+        {
+            "digit": np.tile(np.arange(len(train_counts)), 2),
+            "count": np.concatenate([train_counts, test_counts]),
+            "split": ["train"] * len(train_counts) + ["test"] * len(test_counts),
+        }
+    )
+    fig, ax = plt.subplots(figsize=WIDE)
+    sns.barplot(df, x="digit", y="count", hue="split", palette=PALETTE[:2], ax=ax)
+    ax.set(xlabel="Digit", ylabel="Images (count)", title=title)
+    return fig
+
+
+def mean_images(images: np.ndarray, labels: np.ndarray, title: str = "Mean image per digit") -> Figure:
+    """The pixel-wise mean image of each class, on one shared grey scale."""
+    images, labels = _as_images(images).astype(np.float64), np.asarray(labels)
+    classes = np.unique(labels)
+    means = np.stack([images[labels == c].mean(axis=0) for c in classes])
+    return _titled_panels(means, classes, len(classes), (float(means.min()), float(means.max())), title)
+
+
+def pixel_histogram(images: np.ndarray, title: str = "Pixel values over all images") -> Figure:
+    """Count of each 8-bit pixel value, log-scaled, so the many grey levels between 0 and 255 show."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 (raw MNIST), got {images.dtype}; pass the arrays load_mnist returns")
+    counts = np.bincount(images.ravel(), minlength=256)  # by hand: bincount is ~10x faster than np.histogram here
+    fig, ax = plt.subplots(figsize=WIDE)
+    ax.bar(np.arange(256), counts, width=1.0, color=PALETTE[0])
+    ax.set_yscale("log")
+    ax.set(
+        xlabel="Pixel value (0-255, 8-bit grey level)", ylabel="Pixels (count, log scale)", title=title, xlim=(-1, 256)
+    )
+    return fig
+
+
+def angle_histogram(angles_by_name: dict[str, np.ndarray], title: str = "Sampled rotation angles") -> Figure:
+    """Overlaid histograms of sampled rotation angles, one per augmentation setting."""
+    df = pd.concat(
+        [pd.DataFrame({"angle": np.asarray(a, dtype=float), "setting": name}) for name, a in angles_by_name.items()],
+        ignore_index=True,
+    )
+    fig, ax = plt.subplots(figsize=WIDE)
+    sns.histplot(
+        df, x="angle", hue="setting", palette=PALETTE[: len(angles_by_name)], element="step", binwidth=1.0, ax=ax
+    )
+    ax.set(xlabel="Rotation angle (degrees)", ylabel="Draws (count)", title=title)
+    return fig
+
+
+def learning_curves(
+    histories: dict[str, Sequence[pd.DataFrame] | pd.DataFrame],
+    metric: str = "accuracy",
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """Train (dashed) and test (solid) metric per epoch, one colour per name; mean ± std band over runs.
+
+    A history is a DataFrame with columns epoch, train_loss, train_acc, test_loss, test_acc.
+    """
+    column = {"accuracy": "acc", "loss": "loss"}.get(metric)
+    if column is None:
+        raise ValueError(f"metric must be 'accuracy' or 'loss', got {metric!r}")
+    frames = []
+    for name, runs in histories.items():
+        for run, h in enumerate([runs] if isinstance(runs, pd.DataFrame) else runs):
+            for split in ("train", "test"):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "epoch": h["epoch"],
+                            "value": h[f"{split}_{column}"],
+                            "model": name,
+                            "split": split,
+                            "run": run,
+                        }
+                    )
+                )
+    df = pd.concat(frames, ignore_index=True)
+    if ylabel is None:
+        percent = metric == "accuracy" and df["value"].max() > 1.0
+        ylabel = {
+            "accuracy": "Accuracy (%)" if percent else "Accuracy (fraction correct)",
+            "loss": "Loss (mean cross-entropy, nats)",
+        }[metric]
+    fig, ax = plt.subplots(figsize=WIDE)
+    sns.lineplot(
+        df,
+        x="epoch",
+        y="value",
+        hue="model",
+        style="split",
+        style_order=["test", "train"],
+        palette=PALETTE[: len(histories)],
+        errorbar="sd",
+        marker="o",
+        ax=ax,
+    )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="Epoch", ylabel=ylabel, title=title or f"{metric.capitalize()} per epoch (mean ± std over runs)")
+    return fig
+
+
+def misclassified_gallery(
+    images: np.ndarray,
+    true: Sequence[int],
+    pred: Sequence[int],
+    confidence: Sequence[float],
+    ncols: int = 8,
+    title: str = "Misclassified test digits (true → predicted, confidence)",
+) -> Figure:
+    """Grid of wrongly classified images, each titled 'true → predicted' and the model's confidence."""
+    images = _as_images(images)
+    fig, axes = _grid(len(images), ncols, title_lines=2)
+    limits = _image_limits(images)
+    for ax, image, t, p, c in zip(axes.flat, images, true, pred, confidence):
+        _image_panel(ax, image, limits)
+        ax.set_title(f"{t} → {p}\n{c:.2f}", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def reconstruction_grid(
+    originals: np.ndarray,
+    recon_by_name: dict[str, np.ndarray],
+    n: int = 10,
+    title: str = "Originals and reconstructions",
+) -> Figure:
+    """First n originals on the top row, then one row of reconstructions per method."""
+    rows = [_as_images(originals)[:n]] + [_as_images(r)[:n] for r in recon_by_name.values()]
+    return augmentation_grid(rows, ["original", *recon_by_name], title=title)
+
+
+def rate_distortion(
+    df: pd.DataFrame,
+    x: str = "ratio",
+    y: str = "psnr",
+    title: str = "Rate–distortion: reconstruction quality against compression",
+) -> Figure:
+    """One line per method of y (psnr, mse or ssim) against x (ratio, bit_ratio or code_size), x on a log scale.
+
+    df is compress.rate_distortion_table's output (columns method, code_size, ratio, ...).
+    """
+    for name, value in (("x", x), ("y", y)):
+        if value not in df.columns or value not in _LABELS:
+            raise ValueError(
+                f"{name}={value!r} is not a plottable column; use one of {sorted(set(_LABELS) & set(df.columns))}"
+            )
+    methods = list(dict.fromkeys(df["method"]))
+    fig, ax = plt.subplots(figsize=WIDE)
+    sns.lineplot(df, x=x, y=y, hue="method", hue_order=methods, palette=PALETTE[: len(methods)], marker="o", ax=ax)
+    ax.set_xscale("log")
+    ticks = sorted(df[x].unique())
+    ax.set_xticks(ticks, labels=[f"{t:g}" for t in ticks], minor=False)
+    ax.minorticks_off()
+    ax.set(xlabel=_LABELS[x], ylabel=_LABELS[y], title=title)
+    return fig
+
+
+def code_scatter(
+    codes_2d: np.ndarray, labels: Sequence[int], title: str = "Codes in two dimensions", axis_name: str = "Component"
+) -> Figure:
+    """Scatter of 2-D codes coloured by digit, with a legend (use compress.project_2d for wider codes)."""
+    codes_2d = np.asarray(codes_2d)
+    if codes_2d.ndim != 2 or codes_2d.shape[1] != 2:
+        raise ValueError(f"codes_2d must be (N, 2), got {codes_2d.shape}; project with compress.project_2d first")
+    labels = np.asarray(labels).astype(int)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    palette = {d: PALETTE[d % len(PALETTE)] for d in np.unique(labels)}
+    sns.scatterplot(
+        x=codes_2d[:, 0],
+        y=codes_2d[:, 1],
+        hue=labels,
+        palette=palette,
+        s=8,
+        linewidth=0,
+        alpha=0.7,
+        legend="full",
+        ax=ax,
+    )
+    ax.legend(title="Digit", markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
+    ax.set(xlabel=f"{axis_name} 1 (code units)", ylabel=f"{axis_name} 2 (code units)", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def bar_with_error(
+    names: Sequence[str],
+    means: Sequence[float],
+    stds: Sequence[float],
+    ylabel: str,
+    title: str,
+    xlabel: str = "Setting",
+) -> Figure:
+    """Bars of a mean per setting with ±1 std error bars (e.g. test accuracy per optimizer over seeds)."""
+    fig, ax = plt.subplots(figsize=WIDE)
+    ax.bar(
+        list(names), means, yerr=np.nan_to_num(np.asarray(stds, dtype=float)), capsize=6, color=PALETTE[: len(names)]
+    )
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    return fig

@@ -1,0 +1,111 @@
+"""The chapters' result tables: per-seed readings, ablation arms and optimizer summaries, formatted for the book."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from mnist_helpers.claims.verdicts import Verdict
+from mnist_helpers.measure.metrics import evaluate_classifier, fmt_pct, format_mean_std, summarize_runs
+from mnist_helpers.recipes.saved import Trained
+from mnist_helpers.training.history import last_and_best
+
+LAST, BEST = "last epoch (%)", "best epoch (%), optimistic"  # last_and_best's percent columns
+
+
+def formatted(table: pd.DataFrame, digits: int | None = None) -> pd.DataFrame:
+    """A copy for display: every "(%)" column as `evaluate.fmt_pct` text, other float columns rounded to `digits`."""
+    out = table.copy()
+    for column in out:
+        if "(%)" in column:
+            out[column] = out[column].map(fmt_pct)
+        elif digits is not None and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].map(lambda v: round(v, digits))
+    return out
+
+
+def seed_readings(runs: Sequence[Trained], seeds: Sequence[int], test_labels: np.ndarray) -> pd.DataFrame:
+    """Per seed ("seed s"): test accuracy (%) at the last and the best epoch, the best epoch, and the final model's
+    test log loss and expected calibration error; numbers unrounded (show them with `formatted`)."""
+    per_seed = last_and_best({f"seed {s}": t.history for s, t in zip(seeds, runs, strict=True)})
+    metrics = [evaluate_classifier(test_labels, t.outputs) for t in runs]
+    return pd.DataFrame(
+        {
+            LAST: per_seed[LAST],
+            BEST: per_seed[BEST],
+            "best at epoch": per_seed["best at epoch"],
+            "test loss": [m["log_loss"] for m in metrics],
+            "ECE": [m["ece"] for m in metrics],
+        },
+        index=per_seed.index,
+    )
+
+
+def arm_accuracies(
+    headline_arm: str,
+    headline_runs: Sequence[Trained],
+    arms: Sequence[str],
+    arm_runs: Sequence[Trained],
+    epoch: int,
+) -> dict[str, list[float]]:
+    """Test accuracy (%) per seed of each ablation arm: the headline runs read at `epoch`, then each of `arms` at
+    its last epoch, `arm_runs` listed arm by arm with as many seeds each as `headline_runs` (as swept)."""
+    k = len(headline_runs)
+    if len(arm_runs) != k * len(arms):
+        raise ValueError(f"arm_runs has {len(arm_runs)} runs; pass {k} per arm for the {len(arms)} arms, arm by arm.")
+    accs = {headline_arm: [100 * t.history.at_epoch(epoch)["test_acc"] for t in headline_runs]}
+    for i, arm in enumerate(arms):
+        accs[arm] = [100 * t.history.last_value() for t in arm_runs[i * k : (i + 1) * k]]
+    return accs
+
+
+def ablation_table(arm_accs: dict[str, list[float]], verdicts: dict[str, Verdict], index_name: str) -> pd.DataFrame:
+    """One row per arm: accuracy mean ± sd and per seed (%), and for arms with a verdict (`compare.arm_difference`
+    against the reference arm) the difference with its 95% interval and the verdict; the others read "reference"."""
+    rows = []
+    for arm, accs in arm_accs.items():
+        v = verdicts.get(arm)
+        rows.append(
+            {
+                "test accuracy (%), mean ± sd": format_mean_std(*summarize_runs(accs)),
+                "per seed (%)": ", ".join(fmt_pct(a) for a in accs),
+                "− headline (points), 95% interval": "—" if v is None else f"{v.difference:+.2f} {v.interval}",
+                "verdict": "reference" if v is None else v.verdict,
+            }
+        )
+    return pd.DataFrame(rows, index=pd.Index(list(arm_accs), name=index_name))
+
+
+def optimizer_seed_table(
+    runs: dict[str, list[Trained]], seeds: Sequence[int], test_pct: dict[str, list[float]]
+) -> pd.DataFrame:
+    """Chapter 5, one row per optimizer and seed: validation accuracy at the last and best epoch, the best epoch,
+    and the official test accuracy (`test_pct`, %) of the same model; percentages formatted."""
+    histories = {f"{o}, seed {s}": t.history for o, of_opt in runs.items() for s, t in zip(seeds, of_opt, strict=True)}
+    per_seed = last_and_best(histories)
+    per_seed["official test (%)"] = [v for o in runs for v in test_pct[o]]
+    return formatted(per_seed)
+
+
+def optimizer_summary_table(
+    last_pct: dict[str, list[float]],
+    best_pct: dict[str, list[float]],
+    test_pct: dict[str, list[float]],
+    author_pct: dict[str, float],
+) -> pd.DataFrame:
+    """Chapter 5, one row per optimizer: "mean ± sd" over seeds of the last and best epoch's validation accuracy and
+    of the official test accuracy (all %), beside the author's logged figure at our last epoch (`author_pct`)."""
+
+    def mean_sd(pct: dict[str, list[float]]) -> dict[str, str]:
+        return {o: format_mean_std(*summarize_runs(v)) for o, v in pct.items()}
+
+    return pd.DataFrame(
+        {
+            "last epoch, validation (%)": mean_sd(last_pct),
+            "best epoch, validation (%), optimistic": mean_sd(best_pct),
+            "official test (%)": mean_sd(test_pct),
+            "author's log at our last epoch (%)": {o: fmt_pct(v) for o, v in author_pct.items()},
+        }
+    )

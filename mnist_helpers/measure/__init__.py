@@ -1,0 +1,33 @@
+"""Measuring trained models: classification metrics, comparisons of groups of runs, compression and rate-distortion."""
+
+from mnist_helpers.core.lazy import exports
+
+__getattr__, __dir__, __all__ = exports(
+    __name__,
+    {
+        "compare": ("arm_difference", "heldout_pct_per_seed", "optimizer_gap_verdict", "paired_gaps", "paired_mcnemar"),
+        "compress": ("project_2d",),
+        "metrics": (
+            "accuracy",
+            "confusion",
+            "evaluate_classifier",
+            "expected_calibration_error",
+            "fmt_pct",
+            "format_mean_std",
+            "misclassified",
+            "most_confused_pairs",
+            "pair_overlap",
+            "pair_ranking_stability",
+            "per_class_report",
+            "reliability_bins",
+            "summarize_runs",
+        ),
+        "rate_distortion": (
+            "compression_phrase",
+            "compression_table",
+            "display_table",
+            "pca_reconstructions",
+            "records",
+        ),
+    },
+)

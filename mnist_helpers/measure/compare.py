@@ -1,0 +1,192 @@
+"""Comparing groups of trained runs (e.g. one per optimizer, several seeds each): summaries and paired tests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mnist_helpers.claims.verdicts import CONFIDENCE, DELTA_PP, Verdict, classify, gap_verdict
+from mnist_helpers.measure.metrics import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
+from mnist_helpers.models.kinds import is_keras
+
+if TYPE_CHECKING:
+    from mnist_helpers.recipes.saved import Trained
+    from mnist_helpers.reproduce.run_record import Run
+
+
+def optimizer_summary(runs: dict[str, list[Trained]], y_test: np.ndarray) -> pd.DataFrame:
+    """Per optimizer: test accuracy (%) and loss, mean ± std over seeds, and the per-seed accuracies."""
+    rows = []
+    for opt, trained in runs.items():
+        accs = [100 * accuracy(y_test, t.predictions) for t in trained]
+        losses = [log_loss(y_test, t.outputs) for t in trained]
+        rows.append(
+            {
+                "optimizer": opt,
+                "runs": len(trained),
+                "test accuracy (%)": format_mean_std(*summarize_runs(accs)),
+                "test loss": format_mean_std(*summarize_runs(losses), digits=4),
+                "per seed (%)": ", ".join(f"{a:.2f}" for a in accs),
+            }
+        )
+    return pd.DataFrame(rows).set_index("optimizer")
+
+
+def paired_mcnemar(
+    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], seeds: list[int]
+) -> pd.DataFrame:
+    """McNemar's exact test between the first two optimizers' models, seed by seed; `y_test` is one label array
+    for all seeds or one per seed (the author's protocol draws a validation split per seed)."""
+    (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
+    rows = []
+    for seed, a, b, y in zip(seeds, a_runs, b_runs, _labels_per_seed(y_test, len(a_runs))):
+        test = mcnemar(y, a.predictions, b.predictions, name_a=name_a, name_b=name_b)
+        rows.append(
+            {
+                "seed": seed,
+                "b (only B wrong)": test["b"],
+                "c (only A wrong)": test["c"],
+                "p value": test["p_value"],
+                "significant": bool(test["significant"]),
+                "better": test["better"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def _labels_per_seed(y_test: np.ndarray | Sequence[np.ndarray], n: int) -> list[np.ndarray]:
+    """One label array per seed: the same for all (shared test set) or one each (per-seed splits)."""
+    if isinstance(y_test, np.ndarray) and y_test.ndim == 1:
+        return [y_test] * n
+    if len(y_test) != n:
+        raise ValueError(f"y_test holds {len(y_test)} label arrays for {n} seeds; pass one per seed or one shared.")
+    return [np.asarray(y) for y in y_test]
+
+
+def paired_gaps(runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray]) -> pd.DataFrame:
+    """Per seed: first minus second optimizer's accuracy (points) and the share of images exactly one gets right.
+
+    `y_test` is the labels both runs of a seed were scored on: one array for all seeds, or one per seed
+    (the author's protocol draws a validation split per seed)."""
+    (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
+    if len(a_runs) != len(b_runs):
+        raise ValueError(f"runs: {len(a_runs)} {name_a} runs but {len(b_runs)} {name_b} runs; pair them seed by seed.")
+    rows = []
+    for a, b, y in zip(a_runs, b_runs, _labels_per_seed(y_test, len(a_runs))):
+        right_a, right_b = a.predictions == y, b.predictions == y
+        rows.append(
+            {
+                f"{name_a} (%)": 100 * float(right_a.mean()),
+                f"{name_b} (%)": 100 * float(right_b.mean()),
+                "gap (points)": 100 * float(right_a.mean() - right_b.mean()),
+                "discordant share": float(np.mean(right_a != right_b)),
+                "images": len(y),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def optimizer_gap_verdict(
+    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], **kwargs
+) -> Verdict:
+    """claims.gap_verdict on the per-seed paired gaps of `runs` (first optimizer − second), scored on y_test."""
+    table = paired_gaps(runs, y_test)
+    means = (float(table.iloc[:, 0].mean()), float(table.iloc[:, 1].mean()))
+    share = float(table["discordant share"].mean())
+    n = int(table["images"].min())
+    return gap_verdict(table["gap (points)"].tolist(), n, means, discordant_share=share, **kwargs)
+
+
+def arm_difference(a_pct: Sequence[float], b_pct: Sequence[float], n_eval: int, *, delta: float = DELTA_PP) -> Verdict:
+    """Arm a − arm b (points) from per-seed accuracies (percent) on the same `n_eval` evaluation images.
+
+    V = s_a²/k_a + s_b²/k_b + p_a(1−p_a)/n + p_b(1−p_b)/n: Welch's spread of the two means plus each arm's
+    binomial error (the unpaired bound: the arms share the images, so this can only widen). Interval and
+    outcome as claims.accuracy_verdict (arm b in the "seed" slot); an arm with one seed: "inconclusive".
+    """
+    a, b = (np.asarray(v, dtype=float).ravel() for v in (a_pct, b_pct))
+    if a.size == 0 or b.size == 0 or not all(np.all((v >= 0) & (v <= 100)) for v in (a, b)):
+        raise ValueError(f"a_pct={list(a)!r}, b_pct={list(b)!r}: each must hold accuracies in percent (0-100).")
+    if isinstance(n_eval, bool) or not isinstance(n_eval, (int, np.integer)) or n_eval <= 0:
+        raise ValueError(f"n_eval={n_eval!r} must be a positive number of evaluation images.")
+    diff = float(a.mean() - b.mean())
+    known = sum(1e4 * (m / 100) * (1 - m / 100) / n_eval for m in (a.mean(), b.mean()))
+    sd_a = float(a.std(ddof=1)) if a.size > 1 else math.nan
+    if a.size < 2 or b.size < 2:
+        half = float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(known)
+        note = "an arm with one seed: run-to-run spread unknown"
+        return Verdict(
+            "inconclusive", diff, diff - half, diff + half, float(b.mean()), float(a.mean()), sd_a, a.size, delta, note
+        )
+    terms = [v.var(ddof=1) / v.size for v in (a, b)]
+    spread = sum(terms)
+    df = spread**2 / sum(t**2 / (v.size - 1) for t, v in zip(terms, (a, b))) if spread > 0 else math.inf
+    total = spread + known
+    df_all = math.inf if spread == 0 else total**2 / (spread**2 / df)
+    q = stats.norm.ppf if math.isinf(df_all) else (lambda x: stats.t.ppf(x, df_all))
+    half = float(q(0.5 + CONFIDENCE / 2)) * math.sqrt(total)
+    low, high = diff - half, diff + half
+    return Verdict(classify(low, high, delta), diff, low, high, float(b.mean()), float(a.mean()), sd_a, a.size, delta)
+
+
+def heldout_accuracy_pct(
+    trained: Trained, images: np.ndarray, labels: np.ndarray, run: Run | None = None, device: str = "cpu"
+) -> float:
+    """Accuracy (%) of a trained Dutta or torch classifier on images other than those it was scored on in training
+    (chapter 5: the official test set beside the validation split). A torch model predicts on images normalised
+    as in training; a Keras model predicts directly, or, when a sweep worker kept it (`model` None), is rebuilt
+    and its weights read from `run`'s models folder, where train_keras_dutta saved them."""
+    model = trained.model
+    if model is None:
+        model = _saved_keras_dutta(trained, run)
+    if not is_keras(model):
+        from mnist_helpers.data.mnist import to_tensor
+        from mnist_helpers.training.inference import predict_proba
+
+        normalized = (trained.key or {}).get("normalized", True)
+        probs = predict_proba(model, to_tensor(images, normalized), device=device)
+    else:
+        from mnist_helpers.data.mnist import to_keras
+        from mnist_helpers.training.keras_fit import keras_predict_proba
+
+        probs = keras_predict_proba(model, to_keras(images), device=device)
+    return 100 * accuracy(labels, probs.argmax(axis=1))
+
+
+def heldout_pct_per_seed(
+    runs: dict[str, list[Trained]],
+    test_sets: Sequence[tuple[np.ndarray, np.ndarray]],
+    run: Run | None = None,
+    device: str = "cpu",
+) -> dict[str, list[float]]:
+    """`heldout_accuracy_pct` (%) of every run: runs[group][i] on test_sets[i], one (images, labels) per seed."""
+    for group, trained in runs.items():
+        if len(trained) != len(test_sets):
+            raise ValueError(
+                f"runs[{group!r}] has {len(trained)} runs for {len(test_sets)} test sets; pass one per seed."
+            )
+    return {
+        g: [heldout_accuracy_pct(t, *xy, run, device) for t, xy in zip(trained, test_sets)]
+        for g, trained in runs.items()
+    }
+
+
+def _saved_keras_dutta(trained: Trained, run: Run | None) -> Any:
+    """Dutta's Keras model of `trained`, rebuilt from its key and loaded from <run>/models/<tag>.weights.h5."""
+    key = trained.key or {}
+    weights = None if run is None else run.root / "models" / f"{trained.tag}.weights.h5"
+    if key.get("name") != "dutta_keras" or weights is None or not weights.exists():
+        raise ValueError(
+            f"{trained.tag}: the run came back without its model and no saved Keras weights were found "
+            f"({weights}); pass the chapter's `run`, or score the model where it was trained."
+        )
+    from mnist_helpers.models.keras_cnn import dutta_cnn
+
+    model = dutta_cnn(rotation_factor=key["rotation_factor"], seed=key["seed"])
+    model.load_weights(weights)
+    return model

@@ -1,0 +1,157 @@
+"""Executing one chapter notebook with papermill: written atomically, its output streamed, failures in one line."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mnist_helpers.core.atomic import atomic_path
+from mnist_helpers.core.provenance import code_version
+
+META_KEY = "mnist_reproduced"  # notebook metadata key holding how an executed notebook was made
+
+
+def _fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """What an executed notebook depends on: parameters, the cells' sources (not their stored outputs), the code."""
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    sources = "\x00".join(f"{c.cell_type}:{c.source}" for c in cells)
+    return {
+        "params": params,
+        "source_sha": hashlib.sha256(sources.encode()).hexdigest()[:16],
+        "code_version": code_version(),
+    }
+
+
+def is_current(output: Path, fingerprint: dict[str, Any]) -> bool:
+    """True when `output` was made, completely, from the same notebook, parameters and code."""
+    import nbformat
+
+    if not output.is_file():
+        return False
+    try:
+        made = nbformat.read(output, as_version=4).metadata.get(META_KEY, {})
+    except Exception:  # an unreadable notebook is simply not current
+        return False
+    same = all(made.get(k) == v for k, v in fingerprint.items())
+    same_tree = bool(made.get("allow_dirty")) == bool(fingerprint.get("allow_dirty"))  # clean runs replace dirty ones
+    return made.get("status") == "ok" and same and same_tree
+
+
+class _Prefixed:
+    """A writable stream that prefixes each complete line with a chapter's name (papermill's stdout_file)."""
+
+    def __init__(self, prefix: str, stream: Any):
+        self.prefix, self.stream, self.partial = prefix, stream, ""
+
+    def write(self, text: str) -> None:
+        *lines, self.partial = (self.partial + text.replace("\r", "\n")).split("\n")
+        for line in lines:
+            if line.strip():
+                self.stream.write(f"  {self.prefix} | {line}\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+class Interrupted(RuntimeError):
+    """A chapter stopped by Ctrl-C or by its kernel dying (out of memory); re-running resumes it."""
+
+
+def _dead_kernel_errors() -> tuple[type[BaseException], ...]:
+    from nbclient.exceptions import DeadKernelError
+
+    return (DeadKernelError,)
+
+
+def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_log: Path) -> str:
+    """One line: the chapter, the cell running when it stopped (from papermill's partial output), what to do."""
+    import nbformat
+
+    cell = ""
+    with contextlib.suppress(Exception):  # the partial notebook may be empty or half-written: then no cell is named
+        cells = [
+            c
+            for c in nbformat.read(partial, as_version=4).cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        ]
+        started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+        if started:  # papermill stamps each cell's start: the last one stamped was running
+            first_line = cells[started[-1]].source.strip().splitlines()[0][:60]
+            cell = f" in cell {started[-1] + 1} of {len(cells)} ({first_line})"
+    if isinstance(error, KeyboardInterrupt):
+        what = "interrupted (Ctrl-C)"
+    else:
+        what = "stopped: its kernel died (out of memory?)"
+    return f"{notebook.stem} {what}{cell}; kernel log in {kernel_log}; finished chapters are kept, re-run to resume."
+
+
+@contextlib.contextmanager
+def _kernel_manager(log: Path):
+    """A kernel manager class whose kernels write their own stderr to `log`, not the terminal.
+
+    A kernel torn down mid-cell (Ctrl-C) prints a long ZMQ traceback there; its cells' outputs are unaffected.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as stream:
+
+        class LoggedKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw: Any) -> None:
+                kw.setdefault("stderr", stream)
+                await super().start_kernel(**kw)
+
+        yield LoggedKernelManager
+
+
+def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: dict[str, Any], log_dir: Path) -> float:
+    """Execute one notebook with papermill; write it to `output` atomically only when it ran to the end.
+
+    The cells' printed lines (one per epoch: the runner sets MNIST_PROGRESS=lines) reach the terminal as they come.
+    """
+    import nbformat
+    import papermill
+
+    started = time.perf_counter()
+    failed = log_dir / output.name
+    kernel_log = log_dir.parent / "kernels" / f"{notebook.stem}.log"
+    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log) as manager:
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(tmp),
+                parameters=params,
+                cwd=str(notebook.parent),
+                kernel_name="python3",
+                progress_bar=False,  # the streamed epoch lines below are the progress
+                log_output=False,  # papermill's logger would also echo every cell's repr
+                stdout_file=_Prefixed(notebook.stem, sys.stdout),
+                stderr_file=_Prefixed(notebook.stem, sys.stderr),
+                kernel_manager_class=manager,
+            )
+        except (KeyboardInterrupt, *_dead_kernel_errors()) as e:
+            raise Interrupted(_interruption(notebook, tmp, e, kernel_log)) from None
+        except papermill.PapermillExecutionError as e:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, failed)
+            raise RuntimeError(
+                f"{notebook.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}).\n"
+                f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n"
+                f"The executed notebook up to the error is in {failed}."
+            ) from None
+        seconds = time.perf_counter() - started
+        nb = nbformat.read(tmp, as_version=4)
+        for cell in nb.cells:  # the book folds papermill's injected values away, as it does the defaults
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.metadata["tags"].append("hide-input")
+        made = {"status": "ok", "seconds": round(seconds, 1), "finished": round(time.time(), 3)}  # epoch seconds
+        nb.metadata[META_KEY] = {**fingerprint, **made}
+        nbformat.write(nb, tmp)
+    return seconds

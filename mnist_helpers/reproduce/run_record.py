@@ -1,0 +1,172 @@
+"""A chapter's run record: its metrics JSON with the parameters and provenance that made them, and reading them back."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mnist_helpers.core.atomic import read_json, write_json
+from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
+from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
+from mnist_helpers.reproduce.params import PROFILES, ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class NothingToShow(FileNotFoundError):
+    """No chapter results where a page looks for them; the message says where it looked and what to run."""
+
+
+def _plain_record(value: Any) -> Any:
+    """DataFrames and Series as JSON records; their missing values (pandas' NaN) become null, meaning "no value"."""
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return value.astype(object).where(value.notna(), None).to_dict("records")
+    if isinstance(value, pd.Series):
+        return value.astype(object).where(value.notna(), None).to_dict()
+    return value
+
+
+class Run:
+    """Times a chapter and writes its metrics JSON with the parameters and provenance that made them.
+
+    `params` are the values `params.validate` returned. Under a named profile (quick, full, seed) a Run
+    refuses, before any work, parameters that are not that profile's values for `chapter` (results under
+    artifacts/<profile>/ are that profile's results); other values need a profile name of their own.
+    Its folder is <artifacts_dir>/<profile>/, with artifacts_dir taken from `params` when there (validated,
+    absolute), else resolved from `artifacts_dir` as validate would.
+    """
+
+    def __init__(self, chapter: str, params: dict[str, Any], artifacts_dir: str | os.PathLike | None = None):
+        self.chapter = chapter
+        self.params = dict(params)
+        profile = str(params.get("profile", "quick"))
+        if profile in PROFILES:
+            check_profile_values(chapter, profile, self.params)
+        self.root = resolve_dir(params.get("artifacts_dir", artifacts_dir)) / profile
+        self.started = time.perf_counter()
+        self.metrics: dict[str, Any] = {}
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.root / "metrics" / f"{self.chapter}.json"
+
+    def path(self, *parts: str) -> Path:
+        """A path under this profile's artifacts directory (parents created)."""
+        p = self.root.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def record(self, **metrics: Any) -> None:
+        """Add key metrics to this chapter's record (DataFrames and Series become records, missing values null)."""
+        self.metrics.update({k: _plain_record(v) for k, v in metrics.items()})
+
+    def save(self) -> dict[str, Any]:
+        """Write the metrics JSON atomically and return what was written."""
+        params = dict(self.params)
+        if params.get("artifacts_dir") is not None:  # recorded relative to the project when inside it
+            params["artifacts_dir"] = _portable(Path(params["artifacts_dir"]))
+        record = {
+            "chapter": self.chapter,
+            "profile": self.params.get("profile"),
+            "params": params,
+            "metrics": self.metrics,
+            "wall_time_s": round(time.perf_counter() - self.started, 1),
+            "code_version": code_version(),
+            "git_commit": git_commit(),
+            "allow_dirty": os.environ.get("MNIST_ALLOW_DIRTY") == "1",  # set by `mnist-reproduce --allow-dirty`
+            "packages": package_versions(),
+            "hardware": hardware(),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        write_json(self.metrics_path, record)
+        return record
+
+
+def check_profile_values(chapter: str, profile: str, params: dict[str, Any]) -> None:
+    """ParameterError unless every value in `params` is what the named `profile` gives `chapter`."""
+    from mnist_helpers.reproduce.profile_spec import profile_values  # it imports this module (through chapters)
+
+    expected = profile_values(profile, chapter)
+    ignored = ("profile", "artifacts_dir")
+    differ = [k for k, v in params.items() if k not in ignored and (k not in expected or expected[k] != v)]
+    if differ:
+        said = ", ".join(f"{k}={params[k]!r} ({profile}: {expected.get(k, 'not a parameter of it')!r})" for k in differ)
+        raise ParameterError(
+            f"profile {profile!r} holds {chapter}'s results for {profile}'s values, and these differ: {said}. "
+            f"Use {profile}'s values (mnist-reproduce --profile {profile} --only {chapter[:2]}), or set 'profile' "
+            f"to a name of your own (e.g. -p profile mine) to write these results under <artifacts_dir>/mine/."
+        )
+
+
+def _portable(path: Path) -> str:
+    """`path` relative to the project when inside it (a record that reads the same on every clone), else absolute."""
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return os.fspath(path)
+
+
+def load_metrics(artifacts_dir: str | os.PathLike | None, profile: str) -> dict[str, dict[str, Any]]:
+    """Every chapter's metrics JSON for `profile`, keyed by chapter.
+
+    Raises NothingToShow when there are none (naming the folder, the profiles that do have results and
+    what to run), and ValueError for a file that does not parse or does not hold a chapter record.
+    """
+    root = resolve_dir(artifacts_dir)
+    folder = root / profile / "metrics"
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        why = "does not exist" if not folder.is_dir() else "holds no metrics JSON"
+        others = sorted(p.parent.parent.name for p in root.glob("*/metrics/*.json"))
+        elsewhere = f" Results exist for profile(s) {', '.join(dict.fromkeys(others))}." if others else ""
+        raise NothingToShow(
+            f"nothing to show for profile {profile!r}: {folder} {why}.{elsewhere} Run the chapters first "
+            f"(mnist-reproduce --profile {profile}), or point artifacts_dir at the folder they wrote to."
+        )
+    out = {}
+    for p in files:
+        record = read_json(p)
+        if not isinstance(record, dict) or not {"chapter", "metrics", "wall_time_s"} <= set(record):
+            raise ValueError(f"{p}: not a chapter metrics record. Delete it and re-run that chapter.")
+        out[p.stem] = record
+    return out
+
+
+def code_status(recorded: str, current: str | None = None) -> str:
+    """'current' when a result's recorded code version is this code's, else 'differs (now <version>)'."""
+    current = current or code_version()
+    return "current" if recorded == current else f"differs (now {current})"
+
+
+def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per chapter: wall time, when it finished, the commit and code version that ran it, and whether
+    that code is the current code. A commit published with --allow-dirty says so."""
+    import pandas as pd
+
+    rows = [
+        {
+            "chapter": ch,
+            "wall time (s)": m["wall_time_s"],
+            "finished (UTC)": m["finished"],
+            "git commit": m["git_commit"] + (" (--allow-dirty)" if m.get("allow_dirty") else ""),
+            "code version": m["code_version"],
+            "code now": code_status(m["code_version"]),
+            "torch threads": m["hardware"]["torch_threads"],
+        }
+        for ch, m in metrics.items()
+    ]
+    return pd.DataFrame(rows).set_index("chapter") if rows else pd.DataFrame(columns=["wall time (s)"])
+
+
+def metrics_or_reason(artifacts_dir: str | os.PathLike | None, profile: str) -> tuple[dict[str, dict[str, Any]], str]:
+    """`load_metrics`, but with no metrics yet: ({}, NothingToShow's message) instead of raising, so a page that
+    summarises the chapters can say what to run; ("" when there are metrics)."""
+    try:
+        return load_metrics(artifacts_dir, profile), ""
+    except NothingToShow as e:
+        return {}, str(e)

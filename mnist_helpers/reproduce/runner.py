@@ -1,0 +1,196 @@
+"""Run every chapter notebook through papermill with a named profile, into book/, resuming where it stopped."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mnist_helpers.core import locks
+from mnist_helpers.core.atomic import clean_stale
+from mnist_helpers.core.paths import DEFAULT_ARTIFACTS_DIR
+from mnist_helpers.core.provenance import uncommitted_changes
+from mnist_helpers.recipes.sweeps import SCHEDULER_ENV, scheduler_address
+from mnist_helpers.reproduce.chapters import NOTEBOOKS_ENV, default_notebooks_dir, notebooks, select
+from mnist_helpers.reproduce.notebook_exec import Interrupted, execute
+from mnist_helpers.reproduce.params import ParameterError
+from mnist_helpers.reproduce.profile_spec import chapter_parameters, load_profile
+from mnist_helpers.reproduce.scheduling import run_parallel, to_run
+
+if TYPE_CHECKING:
+    pass
+
+DIRTY_ENV = "MNIST_ALLOW_DIRTY"  # set for the kernels of a run published from a dirty tree; Run.save records it
+
+
+def absolute_env_paths() -> None:
+    """Make a relative $MNIST_DATA_DIR absolute, once, from where the runner started: kernels run in notebooks/."""
+    if os.environ.get("MNIST_DATA_DIR"):
+        os.environ["MNIST_DATA_DIR"] = os.path.abspath(os.path.expanduser(os.environ["MNIST_DATA_DIR"]))
+
+
+def refuse_dirty_publish(notebooks_dir: Path, out_dir: Path, allow_dirty: bool) -> bool:
+    """Raise when `out_dir` is the published book/ and the notebooks' git tree has uncommitted changes.
+
+    Returns True when the tree is dirty and `allow_dirty` overrides the refusal (the run records it).
+    """
+    if Path(out_dir).resolve() != (Path(notebooks_dir).resolve().parent / "book"):
+        return False
+    changed = uncommitted_changes(notebooks_dir)
+    if not changed:
+        return False
+    if allow_dirty:
+        print(f"warning: publishing from a dirty tree ({len(changed)} changed file(s)); recorded", flush=True)
+        return True
+    listed = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    raise RuntimeError(
+        f"refusing to publish into {Path(out_dir).resolve()}: the git tree has uncommitted changes ({listed}). "
+        "A published chapter must come from a commit: commit or stash them, write elsewhere with --out DIR, "
+        "or pass --allow-dirty (recorded in each notebook's metadata and shown on the reproducibility page)."
+    )
+
+
+def run(
+    profile: str,
+    only: list[str] | None = None,
+    out_dir: Path | None = None,
+    force: bool = False,
+    notebooks_dir: Path | None = None,
+    allow_dirty: bool = False,
+    jobs: int = 1,
+    scheduler: str | None = None,
+) -> dict[str, float]:
+    """Run the profile's notebooks in order; skip the ones already current; stop at the first failure.
+
+    `notebooks_dir` defaults to default_notebooks_dir(), `out_dir` to the book/ folder beside it; publishing
+    there from a git tree with uncommitted changes is refused unless `allow_dirty`.
+    """
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
+    out_dir = Path(out_dir) if out_dir is not None else notebooks_dir.resolve().parent / "book"
+    spec = load_profile(profile, notebooks_dir)
+    todo = select(notebooks(notebooks_dir), only)
+    plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
+    dirty = refuse_dirty_publish(notebooks_dir, out_dir, allow_dirty)
+    if dirty:
+        os.environ[DIRTY_ENV] = "1"  # the kernels inherit it; provenance.Run.save records it in the metrics
+    else:
+        os.environ.pop(DIRTY_ENV, None)
+    os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
+    absolute_env_paths()
+    with _holding(_artifact_folders(plans) + [out_dir]):
+        if jobs != 1 or scheduler_address(scheduler) is not None:
+            return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)
+        return _run_plans(plans, out_dir, force, dirty)
+
+
+def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:
+    """Each chapter's <artifacts_dir>/<profile>/ (its parameter or notebook default, relative to the notebook)."""
+    import papermill
+
+    folders = set()
+    for nb, params in plans:
+        defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
+        if "artifacts_dir" not in params and "artifacts_dir" not in defaults:
+            continue
+        value = {
+            k: params[k] if k in params else ast.literal_eval(defaults.get(k, "None"))
+            for k in ("artifacts_dir", "profile")
+        }
+        root = DEFAULT_ARTIFACTS_DIR if value["artifacts_dir"] is None else nb.parent / value["artifacts_dir"]
+        folders.add((root / str(value["profile"] or "quick")).resolve())
+    return sorted(folders)
+
+
+@contextlib.contextmanager
+def _holding(folders: list[Path]):
+    """Lock every folder (sorted: no deadlock between runners), clean stale temporaries, tell the kernels."""
+    with contextlib.ExitStack() as stack:
+        for folder in sorted({f.resolve() for f in folders}):
+            stack.enter_context(locks.folder_lock(folder))
+            clean_stale(folder, older_than=0, recursive=True)  # we hold the lock: no one else is writing here
+        env = locks.hold_for_children(list(folders))
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # kernels inherit the runner's environment
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def _run_plans(plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool, dirty: bool) -> dict[str, float]:
+    """Execute the plans in order, skipping current outputs (the body of `run`, under its locks)."""
+    times: dict[str, float] = {}
+    chosen = to_run(plans, out_dir, force, dirty)
+    for i, (nb, params) in enumerate(plans, 1):
+        out, fp = out_dir / nb.name, chosen.get(nb.stem)
+        if fp is None:
+            print(f"[{i}/{len(plans)}] {nb.stem}: up to date, skipped", flush=True)
+            continue
+        print(f"[{i}/{len(plans)}] {nb.stem}: running with {params}", flush=True)
+        times[nb.stem] = execute(nb, out, params, fp, out_dir.parent / "_build" / "failed")
+        print(f"[{i}/{len(plans)}] {nb.stem}: done in {times[nb.stem]:.0f} s -> {out}", flush=True)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", default="quick", help="quick, full, seed, or a path to a profile .yaml file")
+    parser.add_argument("--only", nargs="*", help="notebook name prefixes to run, e.g. 03 04")
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help=f"the folder of chapter notebooks (default: ${NOTEBOOKS_ENV}, else notebooks/ beside the package)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where executed notebooks go (default: book/ beside them)"
+    )
+    parser.add_argument("--force", action="store_true", help="re-run notebooks even when they are up to date")
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="publish into book/ although the git tree has uncommitted changes (recorded and shown in the book)",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once, sharing the cores (default 1)")
+    parser.add_argument(
+        "--scheduler", default=None, help=f"a Dask scheduler (tcp://host:port) to run on; default ${SCHEDULER_ENV}"
+    )
+    args = parser.parse_args(argv)
+    logging.getLogger("papermill").addHandler(logging.NullHandler())  # its "Kernel died" line repeats our error
+    started = time.perf_counter()
+    try:
+        times = run(
+            args.profile,
+            args.only,
+            args.out,
+            args.force,
+            args.notebooks,
+            args.allow_dirty,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+        )
+    except KeyboardInterrupt:  # between chapters, or while validating
+        print("interrupted (Ctrl-C); finished chapters are kept, re-run to resume.", file=sys.stderr)
+        return 130
+    except Interrupted as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 130 if "Ctrl-C" in str(e) else 1
+    except (ParameterError, RuntimeError, ValueError, OSError) as e:  # OSError: WriteError names path, cause, fix
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"ran {len(times)} notebook(s) in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Several chapters at once: which chapter waits for which, and the executor that honours it (local or Dask)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from mnist_helpers.core.threads import available_cores, omp_limit
+from mnist_helpers.recipes.sweeps import scheduler_address
+from mnist_helpers.reproduce.notebook_exec import META_KEY, _fingerprint, execute, is_current
+from mnist_helpers.reproduce.params import ParameterError
+
+DEPENDS_ON = {"07": ("04",)}  # chapter 7 reuses chapter 4's saved CNN
+
+
+def dependencies(stems: list[str]) -> dict[str, set[str]]:
+    """Which chapters each one waits for: DEPENDS_ON between numbered chapters, and pages without a number
+    (the reproducibility page reads every chapter's results) after every numbered chapter."""
+    numbered = [s for s in stems if s[:2].isdigit()]
+    needs: dict[str, set[str]] = {}
+    for stem in stems:
+        if not stem[:2].isdigit():
+            needs[stem] = set(numbered)
+        else:
+            wanted = DEPENDS_ON.get(stem[:2], ())
+            needs[stem] = {s for s in numbered if s[:2] in wanted}
+    return needs
+
+
+def to_run(
+    plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool, dirty: bool
+) -> dict[str, dict[str, Any]]:
+    """{stem: fingerprint} of the chapters to execute, in plan order: those not current (`is_current`), and
+    those whose inputs are about to change or changed since they ran: a chapter that depends on one to be
+    run, or whose executed copy is older than a dependency's (see `dependencies`)."""
+    stems = [nb.stem for nb, _ in plans]
+    needs = dependencies(stems)
+    fps = {nb.stem: _fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {}) for nb, params in plans}
+    outputs = {nb.stem: out_dir / nb.name for nb, _ in plans}
+    chosen: dict[str, dict[str, Any]] = {}
+    for stem in stems:  # plan order puts every dependency before the chapters that need it
+        older = [d for d in needs[stem] if _made_at(outputs[d]) > _made_at(outputs[stem])]
+        if force or not is_current(outputs[stem], fps[stem]) or needs[stem] & set(chosen) or older:
+            chosen[stem] = fps[stem]
+    return chosen
+
+
+def _made_at(executed: Path) -> float:
+    """When an executed copy was made: the time its run recorded, else the file's modification time (copies
+    made before runs recorded it; a checkout may reorder those), 0 when it does not exist."""
+    try:
+        finished = json.loads(executed.read_text(encoding="utf-8"))["metadata"][META_KEY].get("finished")
+        return float(finished) if isinstance(finished, (int, float)) else executed.stat().st_mtime
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0.0 if not executed.exists() else executed.stat().st_mtime
+
+
+def previous_seconds(executed: Path, params: dict[str, Any]) -> float | None:
+    """How long a notebook's last run took, from its executed copy, if that run had the same parameters (None
+    otherwise: other epochs or sizes cost other times). A code change alone keeps the figure: a fair guess."""
+    try:
+        made = json.loads(Path(executed).read_text(encoding="utf-8"))["metadata"][META_KEY]
+        seconds = made["seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    same = made.get("params") == params
+    return float(seconds) if same and isinstance(seconds, (int, float)) and seconds >= 0 else None
+
+
+def longest_first(stems: list[str], seconds: dict[str, float | None]) -> list[str]:
+    """Chapters in the order to start them: never timed first (in plan order), then by their last duration,
+    longest first, so that no long chapter starts last and runs alone (LPT scheduling)."""
+    return sorted(stems, key=lambda s: (seconds.get(s) is not None, -(seconds.get(s) or 0.0)))
+
+
+def run_parallel(
+    plans: list[tuple[Path, dict[str, Any]]],
+    out_dir: Path,
+    force: bool,
+    jobs: int,
+    scheduler: str | None = None,
+    dirty: bool = False,
+) -> dict[str, float]:
+    """Execute the plan `jobs` notebooks at a time (each kernel gets cores // jobs threads through
+    OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
+    on have finished, the longest first by their last run (`longest_first`); or on a Dask cluster given its
+    scheduler address (the workers must see this repository and its artifacts at the same paths). Current
+    notebooks are skipped as in `run` (`to_run`); the first failure stops new starts, lets the running ones finish, and
+    is raised."""
+    import concurrent.futures as cf
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"--jobs {jobs!r}: pass a positive number of notebooks to run at once.")
+    address = scheduler_address(scheduler)
+    n = len(plans)
+    pending: dict[str, tuple[int, Path, dict[str, Any], dict[str, Any]]] = {}
+    chosen = to_run(plans, out_dir, force, dirty)
+    for i, (nb, params) in enumerate(plans, 1):
+        if nb.stem not in chosen:
+            print(f"[{i}/{n}] {nb.stem}: up to date, skipped", flush=True)
+        else:
+            pending[nb.stem] = (i, nb, params, chosen[nb.stem])
+    needs = {stem: deps & set(pending) for stem, deps in dependencies([nb.stem for nb, _ in plans]).items()}
+    last_seconds = {stem: previous_seconds(out_dir / nb.name, p) for stem, (_, nb, p, _) in pending.items()}
+    old_omp = os.environ.get("OMP_NUM_THREADS")
+    if address is None:  # kernels inherit this process's environment
+        os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))
+        executor, client = cf.ThreadPoolExecutor(max_workers=jobs), None  # each notebook runs in its own kernel
+    else:
+        from dask.distributed import Client
+
+        client = Client(address)
+        executor = client.get_executor()
+    times: dict[str, float] = {}
+    running: dict[cf.Future, str] = {}
+    failure: BaseException | None = None
+    try:
+        while pending or running:
+            ready = [s for s in pending if not needs[s] - set(times)] if failure is None else []
+            ready = longest_first(ready, last_seconds)
+            for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
+                i, nb, params, fp = pending.pop(stem)
+                print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
+                future = executor.submit(
+                    execute, nb, out_dir / nb.name, params, fp, out_dir.parent / "_build" / "failed"
+                )
+                running[future] = stem
+            if not running:
+                break  # a failure left chapters that can no longer start
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                stem = running.pop(future)
+                try:
+                    times[stem] = future.result()
+                    print(f"[{plans_index(plans, stem)}/{n}] {stem}: done in {times[stem]:.0f} s", flush=True)
+                except Exception as e:  # kept, then raised once the running ones finish
+                    failure = failure or e
+    finally:
+        executor.shutdown(wait=True)
+        if client is not None:
+            client.close()
+        if old_omp is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = old_omp
+    if failure is not None:
+        raise failure
+    return times
+
+
+def plans_index(plans: list[tuple[Path, dict[str, Any]]], stem: str) -> int:
+    """1-based position of a chapter in the plan, for progress lines."""
+    return next(i for i, (nb, _) in enumerate(plans, 1) if nb.stem == stem)

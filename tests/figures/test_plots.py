@@ -1,0 +1,175 @@
+"""Figures: every plot function returns a titled Figure with labelled axes (image grids: titled panels or rows)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from mnist_helpers.figures import classifier_plots, plots
+from mnist_helpers.measure import compress
+from mnist_helpers.measure import metrics as evaluate
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
+LABELS = np.arange(12) % 10
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _chart_axes(fig: Figure) -> list:
+    """Axes that draw data (not colorbars)."""
+    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+
+
+def assert_labelled_chart(fig: Figure) -> None:
+    assert isinstance(fig, Figure)
+    for ax in _chart_axes(fig):
+        assert ax.get_xlabel(), "x label missing"
+        assert ax.get_ylabel(), "y label missing"
+        assert ax.get_title(), "title missing"
+
+
+def assert_titled_grid(fig: Figure) -> None:
+    assert isinstance(fig, Figure)
+    assert fig._suptitle is not None and fig._suptitle.get_text(), "figure title missing"
+
+
+def _history(offset: float) -> pd.DataFrame:
+    epochs = np.arange(1, 4)
+    return pd.DataFrame(
+        {
+            "epoch": epochs,
+            "train_loss": 1 / epochs + offset,
+            "train_acc": 0.9 + 0.01 * epochs,
+            "test_loss": 1.1 / epochs + offset,
+            "test_acc": 0.89 + 0.01 * epochs - offset,
+        }
+    )
+
+
+def test_sample_grid_titles_each_image_with_its_label():
+    fig = plots.sample_grid(IMAGES, LABELS, ncols=5)
+    assert_titled_grid(fig)
+    assert [ax.get_title() for ax in fig.axes[:12]] == [str(x) for x in LABELS]
+
+
+def test_augmentation_grid_names_each_row():
+    fig = plots.augmentation_grid([IMAGES[:4], IMAGES[4:8]], ["rotate", "crop"])
+    assert_titled_grid(fig)
+    assert [fig.axes[0].get_ylabel(), fig.axes[4].get_ylabel()] == ["rotate", "crop"]
+
+
+def test_augmentation_grid_needs_one_label_per_row():
+    with pytest.raises(ValueError, match="row_labels"):
+        plots.augmentation_grid([IMAGES[:4], IMAGES[4:8]], ["rotate"])
+
+
+def test_label_counts_bar_is_labelled():
+    assert_labelled_chart(plots.label_counts_bar(np.full(10, 6000), np.full(10, 1000)))
+
+
+def test_mean_images_shows_one_titled_panel_per_digit():
+    fig = plots.mean_images(IMAGES, LABELS)
+    assert_titled_grid(fig)
+    assert [ax.get_title() for ax in fig.axes] == [str(d) for d in range(10)]
+
+
+def test_pixel_histogram_is_labelled():
+    assert_labelled_chart(plots.pixel_histogram(IMAGES))
+
+
+def test_pixel_histogram_rejects_float_images():
+    with pytest.raises(ValueError, match="uint8"):
+        plots.pixel_histogram(IMAGES / 255.0)
+
+
+def test_angle_histogram_is_labelled():
+    angles = {"±10°": RNG.uniform(-10, 10, 500), "factor 0.1 (±36°)": RNG.uniform(-36, 36, 500)}
+    assert_labelled_chart(plots.angle_histogram(angles))
+
+
+def test_learning_curves_draw_a_band_for_several_runs():
+    fig = plots.learning_curves({"adam": [_history(0.0), _history(0.01)], "rmsprop": _history(0.02)})
+    assert_labelled_chart(fig)
+    assert len(fig.axes[0].collections) >= 2  # std bands (adam train and test)
+
+
+def test_learning_curves_reject_an_unknown_metric():
+    with pytest.raises(ValueError, match="metric"):
+        plots.learning_curves({"adam": _history(0.0)}, metric="f1")
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_confusion_heatmap_labels_predicted_and_true_digits(normalize):
+    cm = evaluate.confusion(LABELS, (LABELS + (LABELS == 7)) % 10)
+    fig = classifier_plots.confusion_heatmap(cm, normalize=normalize)
+    assert_labelled_chart(fig)
+    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("Predicted digit", "True digit")
+
+
+def test_misclassified_gallery_titles_true_predicted_and_confidence():
+    fig = plots.misclassified_gallery(IMAGES[:3], [7, 4, 5], [2, 9, 6], [0.98, 0.7, 0.51])
+    assert_titled_grid(fig)
+    assert fig.axes[0].get_title() == "7 → 2\n0.98"
+
+
+def test_reliability_diagram_is_labelled_and_shows_the_ece():
+    probs = RNG.dirichlet(np.ones(10), size=200)
+    y = RNG.integers(0, 10, 200)
+    bins = evaluate.reliability_bins(y, probs)
+    fig = classifier_plots.reliability_diagram(bins, evaluate.expected_calibration_error(y, probs))
+    assert_labelled_chart(fig)
+    assert "ECE" in fig.axes[0].get_title()
+
+
+def test_reconstruction_grid_has_one_row_per_method_under_the_originals():
+    originals = IMAGES / 255.0
+    fig = plots.reconstruction_grid(originals, {"dense": originals * 0.9, "pca": originals * 0.8}, n=5)
+    assert_titled_grid(fig)
+    assert [fig.axes[i].get_ylabel() for i in (0, 5, 10)] == ["original", "dense", "pca"]
+
+
+def test_rate_distortion_draws_one_line_per_method():
+    rows = [
+        {"method": m, "code_size": k, "mse": 0.1 / k, "psnr": 10 + k / 4, "ssim": 0.5}
+        for m in ("dense", "conv", "pca")
+        for k in (8, 16, 32)
+    ]
+    fig = plots.rate_distortion(compress.rate_distortion_table(rows), x="code_size")
+    assert_labelled_chart(fig)
+    assert len(fig.axes[0].get_lines()) >= 3
+
+
+def test_rate_distortion_rejects_an_unknown_column():
+    rows = [{"method": "pca", "code_size": 8, "mse": 0.1, "psnr": 10.0, "ssim": 0.5}]
+    with pytest.raises(ValueError, match="y='accuracy'"):
+        plots.rate_distortion(compress.rate_distortion_table(rows), y="accuracy")
+
+
+def test_code_scatter_has_a_digit_legend():
+    fig = plots.code_scatter(RNG.normal(size=(50, 2)), np.arange(50) % 10, title="Dense codes (PCA to 2-D)")
+    assert_labelled_chart(fig)
+    legend = fig.axes[0].get_legend()
+    assert legend.get_title().get_text() == "Digit" and len(legend.get_texts()) == 10
+
+
+def test_bar_with_error_is_labelled():
+    fig = plots.bar_with_error(
+        ["adam", "rmsprop"],
+        [99.1, 98.9],
+        [0.05, float("nan")],
+        ylabel="Test accuracy (%)",
+        title="Optimizers over 3 seeds",
+    )
+    assert_labelled_chart(fig)

@@ -1,0 +1,169 @@
+"""Comparing groups of runs (chapter 5): summaries, seed-by-seed McNemar tests, paired gaps and their verdict."""
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from mnist_helpers.measure import compare
+from mnist_helpers.recipes.saved import Trained
+
+Y = np.array([0, 1, 2, 3] * 25)  # 100 labels
+
+
+def trained(wrong: list[int]) -> Trained:
+    """A fake trained classifier whose probabilities are one-hot on the label except at `wrong` indices."""
+    pred = Y.copy()
+    pred[wrong] = (pred[wrong] + 1) % 4
+    probs = np.full((len(Y), 4), 0.01)
+    probs[np.arange(len(Y)), pred] = 0.97
+    return Trained("fake", None, None, probs, reused=False)
+
+
+def test_summary_gives_mean_sd_and_every_seed_per_group():
+    runs = {"adam": [trained([0]), trained([0, 1, 2])], "rmsprop": [trained(list(range(10)))]}
+    table = compare.optimizer_summary(runs, Y)
+    assert table.loc["adam", "runs"] == 2
+    assert table.loc["adam", "test accuracy (%)"] == "98.00 ± 1.41"  # 99 and 97
+    assert table.loc["adam", "per seed (%)"] == "99.00, 97.00"
+    assert table.loc["rmsprop", "test accuracy (%)"] == "90.00"  # one run: no spread to show
+
+
+def test_mcnemar_counts_the_discordant_images_seed_by_seed():
+    a_wrong, b_wrong = [0, 1], list(range(2, 32))  # 2 only-A errors, 30 only-B errors
+    runs = {"adam": [trained(a_wrong)], "rmsprop": [trained(b_wrong)]}
+    table = compare.paired_mcnemar(runs, Y, seeds=[7])
+    row = table.loc[7]
+    assert (row["b (only B wrong)"], row["c (only A wrong)"]) == (30, 2)
+    assert row["significant"] and row["better"] == "adam"
+    # exact two-sided binomial test on the 32 discordant images: 2 * P(X <= 2), X ~ Bin(32, 1/2)
+    assert row["p value"] == pytest.approx(2 * sum(math.comb(32, k) for k in range(3)) / 2**32)
+
+
+def test_mcnemar_finds_no_difference_between_identical_models():
+    runs = {"adam": [trained([0, 5])], "rmsprop": [trained([0, 5])]}
+    row = compare.paired_mcnemar(runs, Y, seeds=[0]).loc[0]
+    assert not row["significant"]
+
+
+def _run(right: np.ndarray) -> SimpleNamespace:
+    """A stand-in for reuse.Trained whose predictions are right where `right` is True (labels all 0)."""
+    return SimpleNamespace(predictions=np.where(right, 0, 1))
+
+
+def test_paired_gaps_counts_points_and_discordant_images():
+    y = np.zeros(100, dtype=int)
+    a = np.arange(100) < 99  # 99% right
+    b = np.arange(100) < 97  # 97% right, wrong on two images a gets right
+    table = compare.paired_gaps({"adam": [_run(a)], "rmsprop": [_run(b)]}, y)
+    assert table.loc[0, "gap (points)"] == pytest.approx(2.0) and table.loc[0, "discordant share"] == pytest.approx(
+        0.02
+    )
+
+
+def test_optimizer_gap_verdict_compares_with_the_seeds_gap():
+    y = np.zeros(10000, dtype=int)
+    rng = np.random.default_rng(0)
+    runs = {"adam": [], "rmsprop": []}
+    for _ in range(5):
+        right = rng.random(10000) < 0.99
+        runs["adam"].append(_run(right))
+        runs["rmsprop"].append(_run(right))  # identical models: gap 0
+    v = compare.optimizer_gap_verdict(runs, y)
+    assert v.ours_mean == 0.0 and v.seed == pytest.approx(0.44) and v.verdict == "lower"
+
+
+def test_unpaired_runs_are_rejected():
+    y = np.zeros(4, dtype=int)
+    with pytest.raises(ValueError, match="seed by seed"):
+        compare.paired_gaps({"adam": [_run(y == 0)], "rmsprop": []}, y)
+
+
+def test_paired_gaps_take_one_label_array_per_seed():
+    y0, y1 = np.zeros(4, dtype=int), np.ones(4, dtype=int)
+    zeros = _run(np.ones(4, dtype=bool))  # predicts 0 everywhere
+    runs = {"adam": [zeros, zeros], "rmsprop": [zeros, zeros]}
+    table = compare.paired_gaps(runs, [y0, y1])
+    assert table["adam (%)"].tolist() == [100.0, 0.0]  # seed 1's labels are all 1, its predictions all 0
+
+
+def test_arm_difference_matches_a_hand_computed_welch_interval():
+    from scipy import stats as st
+
+    a, b, n = [99.0, 99.2, 99.4], [98.0, 98.1, 98.3], 10_000
+    v = compare.arm_difference(a, b, n)
+    sa, sb = np.var(a, ddof=1) / 3, np.var(b, ddof=1) / 3
+    df = (sa + sb) ** 2 / (sa**2 / 2 + sb**2 / 2)
+    known = 1e4 * (0.992 * 0.008 + np.mean(b) / 100 * (1 - np.mean(b) / 100)) / n
+    df_all = (sa + sb + known) ** 2 / ((sa + sb) ** 2 / df)
+    half = st.t.ppf(0.975, df_all) * np.sqrt(sa + sb + known)
+    assert v.difference == pytest.approx(np.mean(a) - np.mean(b))
+    assert (v.low, v.high) == pytest.approx((v.difference - half, v.difference + half))
+    assert v.verdict == "higher"
+
+
+def test_arm_difference_calls_equal_arms_consistent_and_one_seed_inconclusive():
+    assert compare.arm_difference([99.0, 99.05, 98.95], [99.02, 98.98, 99.0], 10_000).verdict == "consistent"
+    assert compare.arm_difference([99.0], [98.0, 98.1], 10_000).verdict == "inconclusive"
+
+
+def test_mcnemar_scores_each_seed_on_its_own_labels():
+    y0, y1 = np.zeros(4, dtype=int), np.ones(4, dtype=int)
+    adam = [_run(np.array([True, True, True, False])), _run(np.array([True] * 4))]
+    rmsprop = [_run(np.array([True, False, False, False])), _run(np.array([True] * 4))]
+    adam[1].predictions = y1.copy()  # seed 1 is scored on labels 1: both models all right there
+    rmsprop[1].predictions = y1.copy()
+    table = compare.paired_mcnemar({"adam": adam, "rmsprop": rmsprop}, [y0, y1], seeds=[0, 1])
+    assert (table.loc[0, "b (only B wrong)"], table.loc[0, "c (only A wrong)"]) == (2, 0)
+    assert (table.loc[1, "b (only B wrong)"], table.loc[1, "c (only A wrong)"]) == (0, 0)
+
+
+class _AlwaysThree(torch.nn.Module):
+    """A torch 'classifier' that reads every image as a 3."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.one_hot(torch.full((len(x),), 3), 10).float()
+
+
+def test_heldout_accuracy_scores_a_torch_model_on_new_images():
+    images = np.zeros((8, 28, 28), dtype=np.uint8)
+    labels = np.array([3, 3, 3, 1, 1, 1, 1, 1])
+    model = Trained("fake", _AlwaysThree(), None, np.zeros((1, 10)), reused=False, key={"normalized": True})
+    assert compare.heldout_accuracy_pct(model, images, labels) == pytest.approx(37.5)
+
+
+def test_heldout_accuracy_names_the_missing_keras_weights(tmp_path):
+    lost = Trained(
+        "dutta_keras-rmsprop-seed0", None, None, np.zeros((1, 10)), reused=False, key={"name": "dutta_keras"}
+    )
+    with pytest.raises(ValueError, match="dutta_keras-rmsprop-seed0"):
+        compare.heldout_accuracy_pct(
+            lost, np.zeros((2, 28, 28)), np.zeros(2, dtype=int), SimpleNamespace(root=tmp_path)
+        )
+
+
+def test_heldout_accuracy_rebuilds_a_keras_model_a_sweep_left_behind(tmp_path):
+    from mnist_helpers.data.mnist import to_keras
+    from mnist_helpers.models.keras_cnn import dutta_cnn
+    from mnist_helpers.training.keras_fit import keras_predict_proba
+
+    model = dutta_cnn(rotation_factor=0.1, seed=0)
+    (tmp_path / "models").mkdir()
+    model.save_weights(tmp_path / "models" / "dutta_keras-adam-seed0.weights.h5")
+    images = np.random.default_rng(0).integers(0, 256, (16, 28, 28), dtype=np.uint8)
+    labels = keras_predict_proba(model, to_keras(images)).argmax(axis=1)
+    labels[:4] = (labels[:4] + 1) % 10  # 12 of 16 as the saved model reads them
+    key = {"name": "dutta_keras", "rotation_factor": 0.1, "seed": 0}
+    lost = Trained("dutta_keras-adam-seed0", None, None, np.zeros((1, 10)), reused=False, key=key)
+    assert compare.heldout_accuracy_pct(lost, images, labels, SimpleNamespace(root=tmp_path)) == pytest.approx(75.0)
+
+
+def test_heldout_per_seed_scores_each_seeds_model_on_its_own_test_set():
+    model = Trained("fake", _AlwaysThree(), None, np.zeros((1, 10)), reused=False, key={"normalized": True})
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    test_sets = [(images, np.array([3, 3, 3, 1])), (images, np.array([3, 1, 1, 1]))]
+    assert compare.heldout_pct_per_seed({"adam": [model, model]}, test_sets) == {"adam": [75.0, 25.0]}
+    with pytest.raises(ValueError, match="runs\\['adam'\\] has 1 runs for 2 test sets"):
+        compare.heldout_pct_per_seed({"adam": [model]}, test_sets)

@@ -1,0 +1,106 @@
+"""Sweeps: runs in worker processes (or on a Dask cluster) give exactly what the same runs give in sequence."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from mnist_helpers.data import mnist as data
+from mnist_helpers.recipes import saved as saved_models
+from mnist_helpers.recipes import sweeps as sweep
+from mnist_helpers.recipes import train_or_reuse as reuse
+from mnist_helpers.reproduce.run_record import Run
+
+SEEDS = [0, 1]
+
+
+@pytest.fixture(scope="module")
+def split():
+    return data.load_split(300, 200, seed=0)
+
+
+def _mlp(split, root):
+    return {
+        "name": "mlp",
+        "split": split,
+        "run": Run("test", {"profile": "test"}, root),
+        "epochs": 2,
+        "batch_size": 32,
+    }
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(a.outputs, b.outputs)
+    drop = lambda rows: [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+    assert drop(a.history.rows) == drop(b.history.rows)
+
+
+def test_parallel_sweep_gives_the_numbers_of_the_same_runs_in_sequence(split, tmp_path):
+    one_by_one = [reuse.train_classifier(seed=s, **_mlp(split, tmp_path / "seq")) for s in SEEDS]
+    parallel = sweep.sweep(
+        reuse.train_classifier, [{"seed": s} for s in SEEDS], workers=2, **_mlp(split, tmp_path / "par")
+    )
+    assert [t.tag for t in parallel] == ["mlp-adam-seed0", "mlp-adam-seed1"]
+    assert not any(t.reused for t in parallel)
+    for a, b in zip(one_by_one, parallel, strict=True):
+        _same(a, b)
+    assert not np.array_equal(parallel[0].outputs, parallel[1].outputs)  # the seeds differ
+    assert (tmp_path / "par" / "test" / "models" / "mlp-adam-seed1.pt").exists()
+
+
+def test_a_second_sweep_reuses_the_saved_models(split, tmp_path):
+    runs = [{"seed": s} for s in SEEDS]
+    sweep.sweep(reuse.train_classifier, runs, workers=2, **_mlp(split, tmp_path))
+    again = sweep.sweep(reuse.train_classifier, runs, workers=2, **_mlp(split, tmp_path))
+    assert all(t.reused for t in again)
+
+
+def test_workers_divide_the_cores_and_never_outnumber_the_runs():
+    assert sweep.plan_workers(5, cores=2) == (2, 1)
+    assert sweep.plan_workers(1, cores=2) == (1, 2)
+    assert sweep.plan_workers(8, workers=2, cores=8) == (2, 4)
+    with pytest.raises(ValueError, match="workers=0"):
+        sweep.plan_workers(3, workers=0)
+
+
+def test_scheduler_address_comes_from_the_environment_and_needs_a_protocol(monkeypatch):
+    monkeypatch.delenv(sweep.SCHEDULER_ENV, raising=False)
+    assert sweep.scheduler_address() is None
+    monkeypatch.setenv(sweep.SCHEDULER_ENV, "tcp://127.0.0.1:8786")
+    assert sweep.scheduler_address() == "tcp://127.0.0.1:8786"
+    with pytest.raises(ValueError, match="needs a protocol"):
+        sweep.scheduler_address("127.0.0.1:8786")
+
+
+def test_a_keras_model_does_not_travel_between_processes():
+    keras = pytest.importorskip("keras")
+    trained = saved_models.Trained("k", keras.Sequential(), None, np.zeros((1, 10)), False)
+    assert sweep._portable(trained).model is None
+
+
+def test_sweep_runs_on_a_dask_cluster_given_its_address(split, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    one_by_one = [reuse.train_classifier(seed=s, **_mlp(split, tmp_path / "seq")) for s in SEEDS]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        on_cluster = sweep.sweep(
+            reuse.train_classifier,
+            [{"seed": s} for s in SEEDS],
+            scheduler=cluster.scheduler_address,
+            **_mlp(split, tmp_path / "dask"),
+        )
+    for a, b in zip(one_by_one, on_cluster, strict=True):
+        _same(a, b)
+
+
+def test_a_sweep_holds_its_run_folder_and_hands_the_lock_to_its_workers(tmp_path):
+    from mnist_helpers.core import locks
+    from mnist_helpers.reproduce.run_record import Run
+
+    run = Run("test", {"profile": "test"}, tmp_path)
+    run.root.mkdir(parents=True)
+    with locks.folder_lock(run.root):  # this process holds it, as the sweep's parent does
+        env = locks.env_for_children([run.root])
+    assert json.loads(env[locks.HELD_ENV]) == {str(run.root.resolve()): os.getpid()}
