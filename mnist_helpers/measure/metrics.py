@@ -10,7 +10,8 @@ import pandas as pd
 from scipy import stats
 from sklearn import metrics
 
-N_CLASSES = 10  # digits 0-9
+from mnist_helpers.data.mnist import N_CLASSES
+
 N_BINS = 15  # reliability bins, as in Guo et al. 2017
 PROB_CLIP = 1e-12  # smallest probability log_loss will take the log of
 
@@ -227,35 +228,6 @@ def pair_overlap(pairs: pd.DataFrame, claimed: tuple[str, ...], top: int) -> int
     canon = lambda p: tuple(sorted(p.split("↔")))
     ours = {canon(p) for p in pairs["pair"].head(top)}
     return sum(canon(p) in ours for p in claimed)
-
-
-def flip_readings(probs_flipped: dict[int, np.ndarray], pair: tuple[int, int] = (6, 9)) -> pd.DataFrame:
-    """C8's second half: of the digits of each class in `pair` shown flipped, the share (%) the classifier reads
-    as the other class of the pair, as itself, and as anything else.
-
-    `probs_flipped[d]` is the (N, 10) probabilities for the flipped images of true class d (e.g. 6s turned
-    by 180°, `augment.rot180`); a 6 turned 180° looks like a 9, so "read as the other" is the claim's effect.
-    """
-    rows = []
-    for digit in pair:
-        if digit not in probs_flipped:
-            raise ValueError(f"probs_flipped has no entry for digit {digit}; pass probabilities for both of {pair}.")
-        probs = np.asarray(probs_flipped[digit])
-        if probs.ndim != 2 or probs.shape[1] != N_CLASSES or len(probs) == 0:
-            raise ValueError(f"probs_flipped[{digit}] must be (N, {N_CLASSES}) probabilities with N >= 1.")
-        pred = probs.argmax(axis=1)
-        other = pair[1] if digit == pair[0] else pair[0]
-        rows.append(
-            {
-                "flipped digit": digit,
-                "images": len(pred),
-                "other digit": other,
-                "read as the other digit (%)": 100 * float(np.mean(pred == other)),
-                "read as itself (%)": 100 * float(np.mean(pred == digit)),
-                "read as another digit (%)": 100 * float(np.mean((pred != other) & (pred != digit))),
-            }
-        )
-    return pd.DataFrame(rows).set_index("flipped digit")
 
 
 def fmt_pct(value_pct: float, digits: int = 2) -> str:

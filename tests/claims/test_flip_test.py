@@ -42,3 +42,16 @@ def test_unflipped_digits_would_read_as_themselves(sixes_and_nines):
     images, labels = sixes_and_nines
     tables = flip_tables(TopOrBottom(), images[:, ::-1].copy(), labels, normalized=False)  # pre-flipped: back again
     assert tables["vertically flipped"]["read as itself (%)"].tolist() == [100.0, 100.0]
+
+
+def test_flip_readings_gives_the_share_read_as_the_other_digit():
+    from mnist_helpers.claims.flip_test import flip_readings
+
+    def onehot(classes):
+        probs = np.zeros((len(classes), 10))
+        probs[np.arange(len(classes)), classes] = 1.0
+        return probs
+
+    table = flip_readings({6: onehot([9, 9, 9, 6]), 9: onehot([6, 9, 0, 0])})
+    assert table.loc[6, "read as the other digit (%)"] == 75.0 and table.loc[6, "read as itself (%)"] == 25.0
+    assert table.loc[9, "read as the other digit (%)"] == 25.0 and table.loc[9, "read as another digit (%)"] == 50.0

@@ -148,16 +148,3 @@ def test_pair_overlap_counts_claimed_pairs_among_the_top_in_either_order():
     pairs = pd.DataFrame({"pair": ["4↔9", "3↔5", "2↔7", "5↔6"]})
     assert evaluate.pair_overlap(pairs, ("7↔2", "9↔4", "6↔5"), top=3) == 2  # 5↔6 is fourth
     assert evaluate.pair_overlap(pairs, ("7↔2", "9↔4", "6↔5"), top=4) == 3
-
-
-def test_flip_readings_gives_the_share_read_as_the_other_digit():
-    from mnist_helpers.measure.metrics import flip_readings
-
-    def onehot(classes):
-        probs = np.zeros((len(classes), 10))
-        probs[np.arange(len(classes)), classes] = 1.0
-        return probs
-
-    table = flip_readings({6: onehot([9, 9, 9, 6]), 9: onehot([6, 9, 0, 0])})
-    assert table.loc[6, "read as the other digit (%)"] == 75.0 and table.loc[6, "read as itself (%)"] == 25.0
-    assert table.loc[9, "read as the other digit (%)"] == 25.0 and table.loc[9, "read as another digit (%)"] == 50.0

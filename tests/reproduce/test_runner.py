@@ -205,7 +205,11 @@ def test_runner_refuses_a_profile_folder_another_process_holds(tmp_path, allow_x
 
 
 def test_kernels_of_a_runner_may_take_the_lock_the_runner_holds(tmp_path, allow_x):
-    cell = "from mnist_helpers.core import locks\nwith locks.folder_lock(f'{artifacts_dir}/{profile}'):\n    print('inside')"
+    cell = (
+        "from mnist_helpers.core import locks\n"
+        "with locks.folder_lock(f'{artifacts_dir}/{profile}'):\n"
+        "    print('inside')"
+    )
     nbs = notebook_with(tmp_path / "nbs", cell)
     assert list(runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)) == ["01_tiny"]
     executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
