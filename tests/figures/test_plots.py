@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from mnist_helpers.figures import classifier_plots, plots
+from mnist_helpers.figures import plots
 from mnist_helpers.measure import compress
-from mnist_helpers.measure import metrics as evaluate
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
@@ -110,27 +109,10 @@ def test_learning_curves_reject_an_unknown_metric():
         plots.learning_curves({"adam": _history(0.0)}, metric="f1")
 
 
-@pytest.mark.parametrize("normalize", [False, True])
-def test_confusion_heatmap_labels_predicted_and_true_digits(normalize):
-    cm = evaluate.confusion(LABELS, (LABELS + (LABELS == 7)) % 10)
-    fig = classifier_plots.confusion_heatmap(cm, normalize=normalize)
-    assert_labelled_chart(fig)
-    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("Predicted digit", "True digit")
-
-
 def test_misclassified_gallery_titles_true_predicted_and_confidence():
     fig = plots.misclassified_gallery(IMAGES[:3], [7, 4, 5], [2, 9, 6], [0.98, 0.7, 0.51])
     assert_titled_grid(fig)
     assert fig.axes[0].get_title() == "7 → 2\n0.98"
-
-
-def test_reliability_diagram_is_labelled_and_shows_the_ece():
-    probs = RNG.dirichlet(np.ones(10), size=200)
-    y = RNG.integers(0, 10, 200)
-    bins = evaluate.reliability_bins(y, probs)
-    fig = classifier_plots.reliability_diagram(bins, evaluate.expected_calibration_error(y, probs))
-    assert_labelled_chart(fig)
-    assert "ECE" in fig.axes[0].get_title()
 
 
 def test_reconstruction_grid_has_one_row_per_method_under_the_originals():
