@@ -1,0 +1,273 @@
+"""Decision rules for single-run report figures: prediction intervals, paired equivalence (TOST), Holm, power.
+
+A report's figure is ONE training run. The question is "could one run of this protocol, done as we do it, give
+that figure?": a prediction interval for one new run, built from our k runs and only the terms that are really
+independent of them (`EvalSets` says which apply). Two procedures of ours are compared by their paired
+difference per seed, with equivalence by two one-sided tests. Every rule is a pure function of its numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95  # coverage of every prediction and confidence interval
+EQUIVALENCE_CONFIDENCE = 0.90  # TOST at 5% each side: a 90% interval inside ±δ
+SINGLE_RUN_OUTCOMES = ("reproduced", "above our runs", "below our runs", "inconclusive")
+PAIRED_OUTCOMES = ("equivalent", "higher", "lower", "inconclusive")
+
+
+class EvalSets(Enum):
+    """How the report's evaluation images relate to ours: which sampling errors are independent of our spread.
+
+    SHARED: the report scored the same images as all our runs (Shah's official 10,000 test images). The
+        test set's luck is common to the figure and to our runs: no binomial term at all.
+    OWN_SPLITS: each of our runs draws its own evaluation split from the population the report drew from
+        (Dutta's 8,400 validation images): our run-to-run spread already holds the split noise; no extra term.
+    FIXED_OTHER: our runs share one fixed set of n_ours images and the report used another draw of n_report:
+        both sets' binomial errors are independent of our spread (ours is common to all our runs): both enter.
+    """
+
+    SHARED = "shared"
+    OWN_SPLITS = "own splits"
+    FIXED_OTHER = "fixed, other"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One figure (or gap) judged against our runs: the interval, its half-width and the outcome."""
+
+    outcome: str
+    figure: float  # the report's figure (percent, or points for a gap)
+    centre: float  # our prediction for one new run (mean, or difference of means)
+    low: float
+    high: float
+    half_width: float  # points; the resolution reached
+    delta: float  # the resolution asked for: wider than this is "inconclusive"
+    p_value: float  # two-sided: one new run at least this far from the centre (NaN when not computable)
+    k: int  # our runs behind the centre (per arm for a gap: the smaller)
+    terms: tuple[str, ...]  # the variance terms used, in words
+
+    @property
+    def text(self) -> str:
+        """'reproduced: one run falls in [99.10, 99.50] (ours 99.31, 5 runs); report 99.38'."""
+        return (
+            f"{self.outcome}: one run falls in [{self.low:.2f}, {self.high:.2f}] "
+            f"(ours {self.centre:.2f}, {self.k} runs; ±{self.half_width:.2f} vs δ {self.delta:.2f}); "
+            f"report {self.figure:.2f}" + ("" if math.isnan(self.p_value) else f", p = {self.p_value:.3g}")
+        )
+
+
+def _binomial_var(p_pct: float, n: int) -> float:
+    """Sampling variance (points²) of an accuracy of p percent measured on n images."""
+    p = min(max(p_pct / 100, 0.0), 1.0)
+    return 1e4 * p * (1 - p) / n
+
+
+def _values(name: str, values: Sequence[float]) -> np.ndarray:
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}={list(arr)!r} must be one or more finite figures (percent or points).")
+    return arr
+
+
+def _decide(figure: float, centre: float, spread: list[tuple[float, float]], known: float, delta: float) -> tuple:
+    """Interval, half-width, outcome and p for `figure` against centre ± t·√V.
+
+    `spread` holds (variance, df) pairs estimated from our runs; `known` is variance with infinite df.
+    t is on the Welch–Satterthwaite df of the total.
+    """
+    if not delta > 0:
+        raise ValueError(f"delta={delta!r} must be > 0 percentage points.")
+    var = sum(v for v, _ in spread) + known
+    denom = sum(v**2 / df for v, df in spread if v > 0)
+    df = math.inf if denom == 0 else var**2 / denom
+    dist = stats.norm if math.isinf(df) else stats.t(df)
+    se = math.sqrt(var)
+    half = float(dist.ppf(0.5 + CONFIDENCE / 2)) * se
+    low, high = centre - half, centre + half
+    p = 1.0 if figure == centre else (0.0 if se == 0 else float(2 * dist.sf(abs(figure - centre) / se)))
+    if half > delta:
+        outcome = "inconclusive"
+    elif low <= figure <= high:
+        outcome = "reproduced"
+    else:
+        outcome = "above our runs" if figure > high else "below our runs"
+    return low, high, half, outcome, p
+
+
+def _no_spread(figure: float, centre: float, k: int, delta: float, terms: tuple[str, ...]) -> Check:
+    nan = math.nan
+    return Check("inconclusive", figure, centre, nan, nan, nan, delta, nan, k, (*terms, "one run: spread unknown"))
+
+
+def single_run_check(
+    figure: float,
+    ours: Sequence[float],
+    evals: EvalSets,
+    *,
+    delta: float,
+    n_ours: int | None = None,
+    n_report: int | None = None,
+) -> Check:
+    """Could one run of our protocol give the report's `figure`? A 95% prediction interval for one new run.
+
+        centre = x̄,   V = s²·(1 + 1/k) [+ p̄(1−p̄)/n_ours + p_r(1−p_r)/n_report   only for FIXED_OTHER]
+
+    s² is the variance of our k per-run figures (df k−1). Outcomes: "reproduced" (inside), "above our runs" /
+    "below our runs" (outside; `p_value` is the one-run two-sided p), "inconclusive" when the half-width exceeds
+    `delta` or k = 1. More spread only widens the interval, so it can only make a verdict inconclusive.
+    """
+    values = _values("ours", ours)
+    k, centre = len(values), float(values.mean())
+    terms: tuple[str, ...] = ("run-to-run spread × (1 + 1/k)",)
+    known = 0.0
+    if evals is EvalSets.FIXED_OTHER:
+        if not (n_ours and n_report and n_ours > 0 and n_report > 0):
+            raise ValueError("FIXED_OTHER needs n_ours and n_report, the images behind our figures and the report's.")
+        known = _binomial_var(centre, n_ours) + _binomial_var(figure, n_report)
+        terms += ("our evaluation set's binomial error", "the report's evaluation set's binomial error")
+    if k < 2:
+        return _no_spread(float(figure), centre, k, delta, terms)
+    s2 = float(values.var(ddof=1))
+    low, high, half, outcome, p = _decide(float(figure), centre, [(s2 * (1 + 1 / k), k - 1)], known, delta)
+    return Check(outcome, float(figure), centre, low, high, half, delta, p, k, terms)
+
+
+def single_runs_gap_check(
+    gap: float,
+    ours_a: Sequence[float],
+    ours_b: Sequence[float],
+    evals: EvalSets,
+    *,
+    delta: float,
+    n_ours: int | None = None,
+    n_report: int | None = None,
+) -> Check:
+    """Could one run of A minus one independent run of B give the report's `gap` (e.g. Adam − RMSprop, 0.44)?
+
+        centre = ā − b̄,   V = s_a²(1 + 1/k_a) + s_b²(1 + 1/k_b) [+ binomial terms of both arms for FIXED_OTHER]
+
+    The report's two figures come from two separate runs (two notebooks, two unseeded splits), so the two new
+    runs are independent, whatever pairing our own runs have. t on Welch–Satterthwaite df.
+    """
+    a, b = _values("ours_a", ours_a), _values("ours_b", ours_b)
+    centre = float(a.mean() - b.mean())
+    terms: tuple[str, ...] = ("run-to-run spread of each arm × (1 + 1/k)",)
+    known = 0.0
+    if evals is EvalSets.FIXED_OTHER:
+        if not (n_ours and n_report):
+            raise ValueError("FIXED_OTHER needs n_ours and n_report, the images behind our figures and the report's.")
+        known = sum(_binomial_var(float(x.mean()), n_ours) + _binomial_var(float(x.mean()), n_report) for x in (a, b))
+        terms += ("binomial errors of both arms' evaluation sets, ours and the report's",)
+    k = min(len(a), len(b))
+    if k < 2:
+        return _no_spread(float(gap), centre, k, delta, terms)
+    spread = [(float(x.var(ddof=1)) * (1 + 1 / len(x)), len(x) - 1) for x in (a, b)]
+    low, high, half, outcome, p = _decide(float(gap), centre, spread, known, delta)
+    return Check(outcome, float(gap), centre, low, high, half, delta, p, k, terms)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Two procedures of ours, paired by seed: mean difference (A − B, points), its intervals and the outcome."""
+
+    outcome: str
+    mean: float
+    low: float  # 95% confidence interval of the mean difference
+    high: float
+    tost_low: float  # 90% interval used for equivalence
+    tost_high: float
+    delta: float
+    p_value: float  # two-sided, mean difference = 0
+    k: int
+
+
+def paired_comparison(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    delta: float,
+    n_images: int | None = None,
+    discordant_share: float | None = None,
+) -> Paired:
+    """A − B by seed. "equivalent" when the 90% interval lies in ±delta (two one-sided tests at 5%); else "higher"
+    / "lower" when the 95% interval excludes 0; else "inconclusive".
+
+        V = s_d²/k [+ (r − d̄²)/n   when both arms score the same n images: that set's paired sampling error,
+                                   common to every seed, with r the share of images exactly one arm gets right]
+    """
+    x, y = _values("a", a), _values("b", b)
+    if len(x) != len(y):
+        raise ValueError(f"a and b must pair by seed: {len(x)} and {len(y)} values.")
+    if not delta > 0:
+        raise ValueError(f"delta={delta!r} must be > 0 percentage points.")
+    d = x - y
+    k, mean = len(d), float(d.mean())
+    if k < 2:
+        nan = math.nan
+        return Paired("inconclusive", mean, nan, nan, nan, nan, delta, nan, k)
+    spread = float(d.var(ddof=1)) / k
+    known = 0.0
+    if discordant_share is not None:
+        if not (n_images and 0 <= discordant_share <= 1):
+            raise ValueError("discordant_share must be a share in [0, 1] and n_images the images both arms scored.")
+        known = max(1e4 * (discordant_share - (mean / 100) ** 2) / n_images, 0.0)
+    var = spread + known
+    df = math.inf if spread == 0 else var**2 / (spread**2 / (k - 1))
+    dist = stats.norm if math.isinf(df) else stats.t(df)
+    se = math.sqrt(var)
+    h95, h90 = (float(dist.ppf(0.5 + c / 2)) * se for c in (CONFIDENCE, EQUIVALENCE_CONFIDENCE))
+    p = 1.0 if mean == 0 else (0.0 if se == 0 else float(2 * dist.sf(abs(mean) / se)))
+    if -delta <= mean - h90 and mean + h90 <= delta:
+        outcome = "equivalent"
+    elif mean - h95 > 0:
+        outcome = "higher"
+    elif mean + h95 < 0:
+        outcome = "lower"
+    else:
+        outcome = "inconclusive"
+    return Paired(outcome, mean, mean - h95, mean + h95, mean - h90, mean + h90, delta, p, k)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values (NaN stays NaN and does not count towards the family's size)."""
+    p = np.asarray(p_values, dtype=float)
+    order = [i for i in np.argsort(p, kind="stable") if not math.isnan(p[i])]
+    m, adjusted, running = len(order), [math.nan] * len(p), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * float(p[i])))
+        adjusted[i] = running
+    return adjusted
+
+
+def holm_family(checks: Sequence[Check], alpha: float = 1 - CONFIDENCE) -> list[Check]:
+    """A chapter's family of single-run checks under Holm: "above/below our runs" stands only when its adjusted
+    p is below `alpha`; otherwise the figure is one a run could give ("reproduced"). Inconclusive stays."""
+    adjusted = holm([c.p_value if c.outcome != "inconclusive" else math.nan for c in checks])
+    out = []
+    for check, p in zip(checks, adjusted):
+        if check.outcome.endswith("our runs") and not p < alpha:
+            check = replace(check, outcome="reproduced")
+        out.append(replace(check, p_value=check.p_value if math.isnan(p) else p))
+    return out
+
+
+def half_width(sd: float, k: int, known_var: float = 0.0) -> float:
+    """The 95% one-run prediction half-width (points) k runs of spread `sd` reach: t_{k−1}·√(sd²(1+1/k) + known)."""
+    if k < 2:
+        return math.inf
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, k - 1)) * math.sqrt(sd**2 * (1 + 1 / k) + known_var)
+
+
+def seeds_needed(sd: float, target: float, known_var: float = 0.0, k_max: int = 1000) -> int | None:
+    """The fewest runs whose prediction half-width is at most `target` points; None when even unlimited runs
+    cannot (the floor z·√(sd² + known) exceeds it: one run's own noise is part of the question)."""
+    if float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(sd**2 + known_var) > target:
+        return None
+    return next((k for k in range(2, k_max + 1) if half_width(sd, k, known_var) <= target), None)
