@@ -49,14 +49,6 @@ def draw_rows(
     return [examples, *draws(x, transform, n_draws, seed)], ["original"] + [f"draw {i + 1}" for i in range(n_draws)]
 
 
-def sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> dict[str, np.ndarray]:
-    """Rotation angles (degrees) from our sampler (`augment.sample_dutta_angles`), for each named factor.
-
-    Our sampler's distribution, not Keras's draws: C9's evidence uses `keras_sampled_angles`."""
-    gen = torch.Generator().manual_seed(seed)
-    return {name: aug.sample_dutta_angles(n, gen, factor).numpy() for name, factor in factors.items()}
-
-
 def angle_ranges(angles: dict[str, np.ndarray]) -> pd.DataFrame:
     """Smallest and largest sampled angle per setting, with the range the factor implies."""
     return pd.DataFrame(

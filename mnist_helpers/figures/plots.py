@@ -303,20 +303,3 @@ def code_scatter(
     ax.set(xlabel=f"{axis_name} 1 (code units)", ylabel=f"{axis_name} 2 (code units)", title=title)
     fig.tight_layout()
     return fig
-
-
-def bar_with_error(
-    names: Sequence[str],
-    means: Sequence[float],
-    stds: Sequence[float],
-    ylabel: str,
-    title: str,
-    xlabel: str = "Setting",
-) -> Figure:
-    """Bars of a mean per setting with ±1 std error bars (e.g. test accuracy per optimizer over seeds)."""
-    fig, ax = plt.subplots(figsize=WIDE)
-    ax.bar(
-        list(names), means, yerr=np.nan_to_num(np.asarray(stds, dtype=float)), capsize=6, color=PALETTE[: len(names)]
-    )
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    return fig

@@ -144,14 +144,3 @@ def test_code_scatter_has_a_digit_legend():
     assert_labelled_chart(fig)
     legend = fig.axes[0].get_legend()
     assert legend.get_title().get_text() == "Digit" and len(legend.get_texts()) == 10
-
-
-def test_bar_with_error_is_labelled():
-    fig = plots.bar_with_error(
-        ["adam", "rmsprop"],
-        [99.1, 98.9],
-        [0.05, float("nan")],
-        ylabel="Test accuracy (%)",
-        title="Optimizers over 3 seeds",
-    )
-    assert_labelled_chart(fig)
