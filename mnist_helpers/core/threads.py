@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 import os
 
+import joblib
 import torch
+from threadpoolctl import threadpool_limits
 
 _interop_configured = False  # torch.set_num_interop_threads may be called once per process
 
 
 def available_cores() -> int:
-    """Number of CPU cores this process is allowed to run on (its affinity mask, not the machine's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux: no affinity masks
-        return os.cpu_count() or 1
+    """Number of CPU cores this process may use: the least of its affinity mask, its cgroup CPU quota (containers,
+    CI runners) and $LOKY_MAX_CPU_COUNT, as loky counts them (`joblib.cpu_count`), never the machine's count."""
+    return joblib.cpu_count()
 
 
 def omp_limit() -> int | None:
@@ -37,6 +37,7 @@ def omp_limit() -> int | None:
 def configure_threads(requested: int | None = None) -> int:
     """Set torch's intra-op threads to min(available cores, OMP_NUM_THREADS, requested) and return that number.
 
+    The BLAS and OpenMP pools that numpy, scipy and scikit-learn use get the same cap (threadpoolctl).
     Inter-op threads are set to 1 (our models are sequential stacks; extra pools only compete
     for the same cores). That call is allowed once per process, so later calls skip it.
     """
@@ -49,6 +50,7 @@ def configure_threads(requested: int | None = None) -> int:
     if requested is not None:
         n = min(n, int(requested))
     torch.set_num_threads(n)
+    threadpool_limits(limits=n)  # OpenBLAS / MKL / OpenMP pools loaded so far
     _set_interop_once()
     return n
 
