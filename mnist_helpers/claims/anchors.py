@@ -35,7 +35,7 @@ TABLE = Path(__file__).with_name("anchors.csv")
 def _load(group: str) -> tuple[Anchor, ...]:
     with TABLE.open(newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r.pop("group") == group]
-    return tuple(Anchor(**{**r, "value": float(r["value"])}) for r in rows)
+    return tuple(Anchor(**{**r, "value": float(r["value"])}) for r in rows)  # type: ignore[arg-type]  # CSV columns
 
 
 CLASSIFIERS = _load("classifiers")

@@ -168,7 +168,7 @@ def single_runs_gap_check(
     k = min(len(a), len(b))
     if k < 2:
         return _no_spread(float(gap), centre, k, delta, terms)
-    spread = [(float(x.var(ddof=1)) * (1 + 1 / len(x)), len(x) - 1) for x in (a, b)]
+    spread: list[tuple[float, float]] = [(float(x.var(ddof=1)) * (1 + 1 / len(x)), len(x) - 1) for x in (a, b)]
     low, high, half, outcome, p = _decide(float(gap), centre, spread, known, delta)
     return Check(outcome, float(gap), centre, low, high, half, delta, p, k, terms)
 

@@ -38,7 +38,7 @@ def torchvision_draw(height: int = SIDE, width: int = SIDE) -> tuple[float, int,
     i, j, h, w = 0, 0, height, width  # the centre-crop fallback; ratio (0.9, 1.1) contains 1
     for _ in range(CROP_TRIES):
         target = area * torch.empty(1).uniform_(SHAH_SCALE[0], SHAH_SCALE[1]).item()
-        aspect = math.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1]).item())
+        aspect = math.exp(torch.empty(1).uniform_(float(log_ratio[0]), float(log_ratio[1])).item())
         cw, ch = int(round(math.sqrt(target * aspect))), int(round(math.sqrt(target / aspect)))
         if 0 < cw <= width and 0 < ch <= height:
             i = int(torch.randint(0, height - ch + 1, size=(1,)).item())

@@ -54,7 +54,8 @@ class Verdict:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Verdict:
         """A Verdict from `record()`'s dict (None back to NaN)."""
-        return cls(**{k: (math.nan if v is None else v) for k, v in record.items()})
+        values: dict[str, Any] = {k: (math.nan if v is None else v) for k, v in record.items()}
+        return cls(**values)
 
     @property
     def interval(self) -> str:
@@ -205,7 +206,8 @@ def gap_verdict(
     diff = mean - seed_gap
     low, high = _interval(diff, 0.0 if sd is None else sd**2 * (1 / k + 1), df, known)
     outcome = "inconclusive" if sd is None else classify(low, high, delta)
-    return Verdict(outcome, diff, low, high, seed_gap, mean, float(sd) if k > 1 else math.nan, k, delta, note)
+    sd_out = float(sd) if k > 1 and sd is not None else math.nan
+    return Verdict(outcome, diff, low, high, seed_gap, mean, sd_out, k, delta, note)
 
 
 def epochs_gate(

@@ -1,17 +1,17 @@
-"""MNIST data: find or download the four IDX files, verify them, and hand them out as arrays and tensors."""
+"""MNIST data: find or download (pooch) the four IDX files, verify them, and hand them out as arrays and tensors."""
 
 from __future__ import annotations
 
 import hashlib
-import http.client
+import logging
 import os
-import urllib.error
-import urllib.request
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pooch
 
 from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.data.idx import IDXError, gunzip, parse_idx, read_bytes
@@ -104,8 +104,8 @@ def _missing(directory: Path) -> list[str]:
 
 def _read_dir(directory: Path, verify: bool) -> MNIST | None:
     """Load all four files from `directory`; None if any is missing there."""
-    paths = {key: _find_file(directory, stem) for key, (stem, _) in FILES.items()}
-    if any(p is None for p in paths.values()):
+    paths = {key: p for key, (stem, _) in FILES.items() if (p := _find_file(directory, stem)) is not None}
+    if len(paths) < len(FILES):
         return None
     arrays = {key: _decode(p, key, read_bytes(p, SIZES[key]), verify) for key, p in paths.items()}
     if len(arrays["train_images"]) != len(arrays["train_labels"]) or len(arrays["test_images"]) != len(
@@ -136,23 +136,34 @@ def _check_cache(cache: Path) -> None:
         )
 
 
+def _fetch(url: str, name: str, timeout: float) -> bytes:
+    """The whole file at `url`, fetched by pooch into a scratch folder (a partial download raises, never returns)."""
+    logger, level = pooch.get_logger(), pooch.get_logger().level
+    logger.setLevel(logging.WARNING)  # known_hash=None would log a .gz hash that is not the one we check
+    try:
+        with tempfile.TemporaryDirectory(prefix="mnist-download-") as scratch:
+            fetch = pooch.HTTPDownloader(timeout=timeout)  # no progress bar
+            return Path(pooch.retrieve(url, known_hash=None, fname=name, path=scratch, downloader=fetch)).read_bytes()
+    finally:
+        logger.setLevel(level)
+
+
 def _download(
     key: str, stem: str, sha: str, mirrors: Sequence[str], target_dir: Path, timeout: float
 ) -> tuple[Path | None, list[str]]:
-    """Fetch `stem`.gz from the first mirror that serves the right bytes; move it into `target_dir` atomically."""
+    """Fetch `stem`.gz from the first mirror that serves the right bytes; move it into `target_dir` atomically.
+
+    pooch downloads; the checks stay hand-written because pooch can only hash the .gz as served, and MNIST is
+    identified by the sha256 of its decompressed bytes (mirrors gzip them differently), decompressed capped."""
     errors = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + stem + ".gz"
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                payload = response.read()
-                length = response.headers.get("Content-Length")
-            if length is not None and len(payload) != int(length):
-                raise OSError(f"got {len(payload)} of {length} bytes")
+            payload = _fetch(url, stem + ".gz", timeout)
             digest = hashlib.sha256(gunzip(payload, SIZES[key], name=url)).hexdigest()
             if digest != sha:
                 raise OSError(f"sha256 {digest} does not match {sha}")
-        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as e:  # IDXError is a ValueError
+        except (OSError, ValueError) as e:  # requests' errors are OSErrors; IDXError is a ValueError
             errors.append(f"{url}: {e}")
             continue
         final = target_dir / (stem + ".gz")
@@ -272,7 +283,7 @@ def file_checksums(directory: str | os.PathLike) -> dict[str, str]:
     d = Path(directory)
     sums = {}
     for key, (stem, _) in FILES.items():
-        sums[stem] = hashlib.sha256(read_bytes(_find_file(d, stem), SIZES[key])).hexdigest()
+        sums[stem] = hashlib.sha256(read_bytes(_find_file(d, stem) or d / stem, SIZES[key])).hexdigest()
     return sums
 
 

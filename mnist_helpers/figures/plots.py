@@ -72,7 +72,7 @@ def _grid(n: int, ncols: int, title_lines: int = 1) -> tuple[Figure, np.ndarray]
     return fig, axes
 
 
-def _titled_panels(images: np.ndarray, labels: Sequence, ncols: int, limits: tuple, title: str) -> Figure:
+def _titled_panels(images: np.ndarray, labels: Sequence | np.ndarray, ncols: int, limits: tuple, title: str) -> Figure:
     """A grid of image panels, each titled with its label, on one grey scale (`limits`)."""
     fig, axes = _grid(len(images), ncols)
     for ax, image, label in zip(axes.flat, images, labels):
@@ -279,7 +279,10 @@ def rate_distortion(
 
 
 def code_scatter(
-    codes_2d: np.ndarray, labels: Sequence[int], title: str = "Codes in two dimensions", axis_name: str = "Component"
+    codes_2d: np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    title: str = "Codes in two dimensions",
+    axis_name: str = "Component",
 ) -> Figure:
     """Scatter of 2-D codes coloured by digit, with a legend (use compress.project_2d for wider codes)."""
     codes_2d = np.asarray(codes_2d)

@@ -155,7 +155,8 @@ class DuttaCNNTorch(nn.Module):
         for module in self.modules():  # Keras defaults: Glorot-uniform kernels, zero biases
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.xavier_uniform_(module.weight)
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map (N, 1, 28, 28) images in [0, 1] to (N, 10) logits (rotating them in training mode)."""
@@ -175,6 +176,8 @@ def _check_code_size(code_size: int) -> int:
 class _Autoencoder(nn.Module):
     """Shared interface: subclasses set `self.encoder` and `self.decoder`."""
 
+    encoder: nn.Module
+    decoder: nn.Module
     loss = "mse"  # reconstruction error on pixels in [0, 1]
     normalized_input = False  # takes images in [0, 1]
 
@@ -257,7 +260,7 @@ def keras_style_counts(model: nn.Module) -> dict[str, int]:
     running_stats = sum(
         m.running_mean.numel() + m.running_var.numel()
         for m in model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None and m.running_var is not None
     )
     non_trainable = frozen + running_stats
     return {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}

@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import socket
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -221,6 +222,23 @@ def test_leftover_temp_file_is_not_mistaken_for_data(tiny, tmp_path):
         assert load_mnist(mirrors=[server.url], timeout=5).train_images.shape == (20, 28, 28)
 
 
+def test_downloads_go_through_pooch_with_the_timeout_and_no_network(tiny, tmp_path, monkeypatch):
+    import pooch
+
+    calls = []
+
+    def fake_retrieve(url, known_hash, fname, path, downloader):
+        calls.append((url, known_hash, downloader.kwargs["timeout"]))
+        (Path(path) / fname).write_bytes(tiny[fname])
+        return str(Path(path) / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    ds = load_mnist(mirrors=["https://mirror.invalid/mnist/"], timeout=7)
+    assert ds.source == tmp_path / "cache" and cache_files(tmp_path) == sorted(tiny)
+    assert sorted(url for url, _, _ in calls) == sorted("https://mirror.invalid/mnist/" + name for name in tiny)
+    assert {(h, t) for _, h, t in calls} == {(None, 7)}  # the decompressed sha256 is checked by the loader
+
+
 # ---------------------------------------------------------------- folders that are wrong, named (issue 13 case 14)
 
 
@@ -400,3 +418,8 @@ def test_author_split_refuses_sizes_beyond_the_training_split():
         author_split(0, val_size=30000)
     with pytest.raises(ValueError, match="train_size"):
         author_split(0, train_size=0)
+
+
+def test_file_checksums_of_a_folder_missing_a_file_names_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
+        data.file_checksums(tmp_path)
