@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
+# The published run's exact versions (torch 2.13.0, CPU build): every install below is constrained by them.
+LOCK := requirements/lock.txt
 export KERAS_BACKEND := torch
 # JupyterLab refuses to start as root unless told to; pass the flag only when we are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -10,13 +12,13 @@ ifdef MNIST_DATA_DIR  # relative to where make runs; made absolute because noteb
 export MNIST_DATA_DIR := $(abspath $(MNIST_DATA_DIR))
 endif
 
-.PHONY: venv venv-book venv-lab book test test-unit test-slow test-notebooks test-book lint reproduce bench lab clean
+.PHONY: venv venv-book venv-lab book test test-unit test-slow test-notebooks test-book lint typecheck reproduce bench lab clean
 
-# $(VENV)/.installed-<extras>: one stamp per set of extras, refreshed when pyproject.toml changes.
-$(VENV)/.installed-%: pyproject.toml
+# $(VENV)/.installed-<extras>: one stamp per set of extras, refreshed when pyproject.toml or the lock changes.
+$(VENV)/.installed-%: pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[$*]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[$*]'
 	touch $@
 
 venv: $(VENV)/.installed-dev  ## .venv with everything: the package, [book], [dev] (tests, linters)
@@ -40,9 +42,12 @@ test-notebooks: venv  ## nbval: execute every notebook with its quick defaults, 
 test-book: venv  ## build the book with warnings as errors, then open every page in headless Chromium
 	$(PY) -m pytest tests/test_book.py -o addopts="-ra"
 
-lint: venv  ## ruff lint and format check over the package, tests, benchmarks and notebooks
+lint: venv typecheck  ## ruff lint and format check over the package, tests, benchmarks and notebooks; then mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+typecheck: venv  ## mypy on the package (settings in pyproject.toml, [tool.mypy])
+	$(VENV)/bin/mypy
 
 reproduce: venv-book  ## re-execute every chapter with a profile: make reproduce PROFILE=full
 	$(PY) -m mnist_helpers.reproduce.runner --profile $(PROFILE)
