@@ -162,3 +162,13 @@ def test_the_workflow_lints_in_its_own_job_and_tests_python_3_11_and_3_12():
 
 def test_the_workflow_does_not_install_ubuntus_snap_chromium():
     assert "chromium-browser" not in (ROOT / ".github" / "workflows" / "book.yml").read_text()
+
+
+def test_the_api_reference_documents_every_subpackage_and_is_in_the_toc():
+    subpackages = sorted(p.parent.name for p in (ROOT / "mnist_helpers").glob("*/__init__.py"))
+    api = (ROOT / "book" / "api.md").read_text()
+    assert len(subpackages) == 10
+    for name in subpackages:
+        assert f".. automodule:: mnist_helpers.{name}\n" in api
+    assert "- file: book/api" in (ROOT / "_toc.yml").read_text()
+    assert "sphinx.ext.autodoc" in yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["extra_extensions"]

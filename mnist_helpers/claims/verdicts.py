@@ -260,7 +260,7 @@ def fact_verdict(claimed: str, found: str, holds: bool, evidence: str) -> FactVe
 
 
 def angle_range_verdict(angles_deg: np.ndarray, claimed_deg: float, source: str) -> FactVerdict:
-    """C9: do the sampled angles span ±claimed_deg? Holds when the largest |angle| is within 2% below the claim
+    """C9: do the sampled angles span ±claimed_deg? Holds when the largest `|angle|` is within 2% below the claim
     and not above it (uniform draws: the maximum of n falls short by about claimed/n)."""
     top = float(np.max(np.abs(np.asarray(angles_deg, dtype=float))))
     holds = 0.98 * claimed_deg <= top <= claimed_deg * (1 + 1e-6)

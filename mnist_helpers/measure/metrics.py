@@ -138,7 +138,7 @@ def reliability_bins(y_true: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS
 
 
 def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS) -> float:
-    """Top-label ECE (Guo et al. 2017): sum over bins of count/N * |accuracy - mean confidence|."""
+    """Top-label ECE (Guo et al. 2017): sum over bins of `count / N * |accuracy - mean confidence|`."""
     bins = reliability_bins(y_true, probs, n_bins)
     used = bins[bins["count"] > 0]
     total = bins["count"].sum()

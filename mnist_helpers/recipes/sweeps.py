@@ -85,7 +85,7 @@ def sweep(
     scheduler: str | None = None,
     **shared: Any,
 ) -> list[Any]:
-    """fn(**shared, **run) for every run, in worker processes; results in the order of `runs`.
+    """`fn(**shared, **run)` for every run, in worker processes; results in the order of `runs`.
 
     `fn` is a module-level recipe such as `reuse.train_classifier` (each run trains or reuses its own
     saved model, so a sweep resumes like the runs one after another). Every run is seeded by its own
