@@ -1,9 +1,11 @@
 """Chapter 2's demonstration helpers on synthetic images."""
 
 import numpy as np
+import pytest
 import torch
 
 from mnist_helpers.augment import showcase as demos
+from mnist_helpers.augment import transforms as A
 
 
 def digits():
@@ -73,3 +75,31 @@ def test_keras_rotation_turns_a_bright_pixel_by_the_angle_it_drew():
         r, c = np.unravel_index(image.argmax(), image.shape)
         moved = np.degrees(np.arctan2(c - 32, 32 - r))  # angle from "straight up", clockwise positive
         assert abs(abs(moved) - abs(angle)) < 2.5
+
+
+def params(n=1, **overrides) -> A.ShahParams:
+    fields = dict(angle_deg=0.0, crop_i=0, crop_j=0, crop_h=28, crop_w=28, tx=0, ty=0) | overrides
+    return A.ShahParams(**{k: torch.tensor([v] * n) for k, v in fields.items()})
+
+
+def test_identity_geometry_loses_no_ink(mnist):
+    images = mnist.train_images[:50]
+    assert demos.ink_lost(images, params(50)).max() == 0.0
+
+
+def test_a_shift_past_the_edge_loses_the_ink_it_carries_out():
+    x = np.zeros((1, 28, 28))
+    x[0, 10:14, 25:27] = 1.0  # ink in columns 25-26
+    assert demos.ink_lost(x, params(tx=2))[0] == pytest.approx(0.5)  # column 26 -> 28 is out, 25 -> 27 stays
+    assert demos.ink_lost(x, params(tx=3))[0] == 1.0
+
+
+def test_a_crop_loses_the_ink_outside_it():
+    x = np.zeros((1, 28, 28))
+    x[0, 2, 2] = x[0, 14, 14] = 1.0
+    assert demos.ink_lost(x, params(crop_i=5, crop_j=5, crop_h=20, crop_w=20))[0] == pytest.approx(0.5)
+
+
+def test_ink_lost_summary_on_real_digits_is_a_small_share(mnist):
+    summary = demos.ink_lost_summary(mnist.train_images[:2000], seed=0)
+    assert 0 < summary["mean_share_lost"] < 0.05 and 0 < summary["share_of_images_over_threshold"] < 1

@@ -148,3 +148,29 @@ def test_pair_overlap_counts_claimed_pairs_among_the_top_in_either_order():
     pairs = pd.DataFrame({"pair": ["4↔9", "3↔5", "2↔7", "5↔6"]})
     assert evaluate.pair_overlap(pairs, ("7↔2", "9↔4", "6↔5"), top=3) == 2  # 5↔6 is fourth
     assert evaluate.pair_overlap(pairs, ("7↔2", "9↔4", "6↔5"), top=4) == 3
+
+
+def test_identical_confusion_matrices_rank_pairs_identically():
+    cm = np.diag([100] * 10)
+    cm[2, 7], cm[4, 9], cm[5, 6], cm[3, 8] = 9, 7, 5, 1
+    s = evaluate.pair_ranking_stability([cm, cm.copy()], top=3)
+    assert s["kendall_tau"] == pytest.approx(1.0) and s["top_overlap"] == 1.0 and s["top_in_all"] == 3
+
+
+def test_reordered_top_pairs_lower_the_stability():
+    a = np.diag([100] * 10)
+    a[2, 7], a[4, 9], a[5, 6], a[3, 8] = 9, 7, 5, 1
+    b = np.diag([100] * 10)
+    b[2, 7], b[4, 9], b[5, 6], b[3, 8] = 1, 7, 5, 9
+    s = evaluate.pair_ranking_stability([a, b], top=3)
+    assert s["kendall_tau"] < 1 and s["top_overlap"] == pytest.approx(2 / 3) and s["top_in_all"] == 2
+
+
+def test_pair_ranking_needs_two_runs():
+    with pytest.raises(ValueError, match="at least two"):
+        evaluate.pair_ranking_stability([np.eye(10)])
+
+
+def test_fmt_pct_formats_once_with_a_percent_sign():
+    assert evaluate.fmt_pct(98.93) == "98.93%" and evaluate.fmt_pct(98.9300001, digits=1) == "98.9%"
+    assert evaluate.fmt_pct(math.nan) == "—" and evaluate.fmt_pct(None) == "—"

@@ -1,10 +1,10 @@
-"""Recipe options for the ablations: decay meaning, input scaling, Shah's FC ReLU, augmentation mode, convergence."""
+"""recipes.train_or_reuse options for the ablations: decay meaning, input scaling, Shah's FC ReLU, augmentation mode,
+convergence."""
 
 import pytest
 import torch
 
 from mnist_helpers.data import mnist as data
-from mnist_helpers.recipes import saved as saved_models
 from mnist_helpers.recipes import train_or_reuse as reuse
 from mnist_helpers.reproduce.run_record import Run
 
@@ -64,14 +64,6 @@ def test_autoencoder_with_patience_holds_out_training_images_and_records_where_i
     assert all(r["val_loss"] is not None for r in rows) and meta["stopped_epoch"] == len(rows) <= 4
     assert 1 <= meta["best_epoch"] <= meta["stopped_epoch"]
     assert ae.tag.endswith("-converged")
-
-
-def test_validation_split_is_disjoint_seeded_and_sized():
-    train, val = saved_models.validation_split(100, 10, seed=1)
-    assert len(val) == 10 and len(train) == 90 and not set(train.tolist()) & set(val.tolist())
-    assert torch.equal(val, saved_models.validation_split(100, 10, seed=1)[1])
-    with pytest.raises(ValueError, match="val_size=100"):
-        saved_models.validation_split(100, 100)
 
 
 def test_autoencoder_min_delta_reaches_fit_and_tells_saved_models_apart(split, run):

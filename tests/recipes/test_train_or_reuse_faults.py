@@ -1,11 +1,11 @@
-"""Nothing is lost: killed training resumes exactly; damaged artifacts give errors that name the file and the fix."""
+"""recipes.train_or_reuse under faults: killed training resumes exactly, damaged artifacts name the file and the fix,
+temporaries are cleaned, and a second writer on a profile folder is refused."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import stat
 import subprocess
 import sys
 import textwrap
@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_helpers.core import atomic
 from mnist_helpers.data import mnist as data
 from mnist_helpers.recipes import train_or_reuse as reuse
-from mnist_helpers.reproduce import run_record as provenance
 from mnist_helpers.reproduce.run_record import Run
+from tests.core import test_locks_faults
+
+held = test_locks_faults.held  # another process holding the lock of tmp_path/test
+
 
 TRAIN_SCRIPT = textwrap.dedent("""
     import json, sys, torch
@@ -90,14 +92,6 @@ def test_foreign_model_artifact_names_the_file(split, tmp_path):
         reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
 
 
-def test_metrics_json_that_does_not_parse_names_the_file(tmp_path):
-    folder = tmp_path / "quick" / "metrics"
-    folder.mkdir(parents=True)
-    (folder / "03_mlp.json").write_text('{"chapter": "03_mlp", "metr')
-    with pytest.raises(ValueError, match=r"03_mlp.json: not valid JSON.*Delete the file and re-run"):
-        provenance.load_metrics(tmp_path, "quick")
-
-
 def test_stray_meta_json_beside_a_model_is_not_consulted(split, tmp_path):
     run = Run("t", {"profile": "test"}, tmp_path)
     reuse.train_classifier("mlp", split, run, epochs=1, batch_size=32)
@@ -112,89 +106,6 @@ def test_damaged_keras_weights_name_the_file(split, tmp_path):
     weights.write_bytes(b"not an h5 file")
     with pytest.raises(ValueError, match=r"dutta_keras-adam-seed0.weights.h5.*delete it and re-run"):
         reuse.train_keras_dutta(split, run, epochs=1, batch_size=64)
-
-
-def test_metrics_are_written_atomically_with_provenance(tmp_path):
-    run = Run("03_mlp", {"profile": "quick", "epochs": 2}, tmp_path)
-    run.record(test_accuracy=np.float32(0.5))
-    record = run.save()
-    on_disk = json.loads((tmp_path / "quick" / "metrics" / "03_mlp.json").read_text())
-    assert on_disk == json.loads(json.dumps(record, default=float))
-    for key in ("git_commit", "code_version", "packages", "hardware", "wall_time_s", "params"):
-        assert key in on_disk
-    assert not [p for p in (tmp_path / "quick" / "metrics").iterdir() if p.name.startswith(".")]
-
-
-# ---------------------------------------------------------------- writes: mode, failures, temporaries (issue 13)
-
-
-def test_atomic_writes_respect_the_umask_like_an_ordinary_write(tmp_path):
-    old = os.umask(0o027)
-    try:
-        atomic.write_text(tmp_path / "a.json", "{}")
-        (tmp_path / "b.json").write_text("{}")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o640
-    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == stat.S_IMODE((tmp_path / "b.json").stat().st_mode)
-
-
-def test_write_into_a_path_whose_folder_is_a_file_names_the_path_and_the_fix(tmp_path):
-    (tmp_path / "metrics").write_text("a file where a folder should be")
-    with pytest.raises(OSError, match=r"cannot write .*metrics/03_mlp.json: .*Fix: .*metrics is a file, not a folder"):
-        atomic.write_json(tmp_path / "metrics" / "03_mlp.json", {"a": 1})
-
-
-FULL_DISK_SCRIPT = textwrap.dedent("""
-    import resource, signal, sys, torch
-    from mnist_helpers.core import atomic
-    from mnist_helpers.training import checkpoints
-    from mnist_helpers.models import torch_nets as models
-    from mnist_helpers.training import torch_fit as train
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, like a full disk
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-    try:
-        {call}
-    except OSError as e:
-        print("ERROR " + str(e))
-""")
-
-
-@pytest.mark.parametrize(
-    "call, name",
-    [
-        ("atomic.write_bytes(sys.argv[1] + '/metrics.json', bytes(100_000))", "metrics.json"),
-        (
-            "checkpoints.save_weights(models.MODELS['mlp'](), sys.argv[1] + '/mlp.pt')",
-            "mlp.pt",
-        ),  # torch's inline_container
-    ],
-)
-@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
-def test_full_disk_names_the_path_the_cause_and_the_fix_and_leaves_no_temporary(tmp_path, call, name):
-    script = FULL_DISK_SCRIPT.replace("{call}", call)
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("ERROR ")), out.stdout + out.stderr)
-    assert f"cannot write {tmp_path / name}" in line, line
-    assert "disk full?" in line and "Fix: free disk space" in line, line
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_temporaries_have_unique_names_matched_by_the_stale_pattern_and_ignored_by_git(tmp_path):
-    with (
-        atomic.atomic_path(tmp_path / "m.weights.h5", suffix=".weights.h5") as a,
-        atomic.atomic_path(tmp_path / "m.weights.h5", suffix=".weights.h5") as b,
-    ):
-        assert a != b and a.name.endswith(".tmp.weights.h5") and a.name.startswith(".m.weights.h5.")
-        a.write_bytes(b"a")
-        b.write_bytes(b"b")
-    for debris in (a, b):  # as a killed writer would leave them
-        debris.write_bytes(b"half")
-    assert set(atomic.clean_stale(tmp_path, older_than=0)) == {a, b}
-    assert [p.name for p in tmp_path.iterdir()] == ["m.weights.h5"]
-    root = Path(__file__).resolve().parents[2]
-    for name in ("book/.03_mlp.ipynb.k2j3.tmp.ipynb", "artifacts/full/metrics/.03_mlp.json.k2j3.tmp"):
-        assert subprocess.run(["git", "check-ignore", "-q", name], cwd=root).returncode == 0, name
 
 
 def test_stale_temporaries_are_cleaned_by_the_recipes(split, tmp_path):
@@ -222,37 +133,6 @@ def test_keras_save_that_fails_leaves_no_partial_file(split, tmp_path, monkeypat
     assert [p.name for p in (tmp_path / "test" / "models").iterdir()] == []
 
 
-# ---------------------------------------------------------------- one writer per profile folder (issue 13 case 9)
-
-HOLD_SCRIPT = textwrap.dedent("""
-    import sys, time
-    from mnist_helpers.core import locks
-    with locks.folder_lock(sys.argv[1]):
-        print("HELD", flush=True)
-        time.sleep(60)
-""")
-
-
-@pytest.fixture()
-def held(tmp_path):
-    """Another process holding the lock of tmp_path/quick; yields its pid."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_SCRIPT, str(tmp_path / "test")], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout.readline().strip() == "HELD"
-    yield proc.pid
-    proc.kill()
-    proc.wait()
-
-
-def test_a_held_profile_folder_is_refused_naming_pid_host_command_and_since(held, tmp_path):
-    from mnist_helpers.core import locks
-
-    refused = rf"test is in use by process {held} on \S+ \(.*-c.*\), since 20\d\d-"
-    with pytest.raises(locks.LockHeld, match=refused), locks.folder_lock(tmp_path / "test"):
-        pass
-
-
 def test_a_second_keras_training_on_the_same_profile_is_refused_not_collided(held, split, tmp_path):
     from mnist_helpers.core import locks
 
@@ -260,17 +140,6 @@ def test_a_second_keras_training_on_the_same_profile_is_refused_not_collided(hel
         reuse.train_keras_dutta(split, Run("t", {"profile": "test"}, tmp_path), epochs=1, batch_size=64)
     assert not (tmp_path / "test" / "models").exists()
 
-
-def test_the_lock_of_a_killed_holder_is_free(held, tmp_path):
-    from mnist_helpers.core import locks
-
-    os.kill(held, signal.SIGKILL)
-    time.sleep(0.5)
-    with locks.folder_lock(tmp_path / "test"):
-        pass
-
-
-# ---------------------------------------------------------------- Keras checkpoints (issue 13 case 10)
 
 KERAS_SCRIPT = textwrap.dedent("""
     import json, sys, torch
