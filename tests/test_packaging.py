@@ -88,8 +88,15 @@ def test_binder_installs_the_package_with_the_lock_and_the_cpu_torch_index():
     assert any(line.startswith(".[book") for line in lines)
 
 
-def test_project_metadata_has_urls_authors_and_classifiers():
-    assert {"Homepage", "Documentation", "Source", "Issues"} <= set(PROJECT["urls"])
+def test_project_urls_follow_the_books_one_repository_setting():
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    if not url:  # not published yet: no address at all rather than a made-up one
+        assert "urls" not in PROJECT
+    else:
+        assert {"Homepage", "Source", "Issues"} <= set(PROJECT["urls"]) and PROJECT["urls"]["Source"] == url
+
+
+def test_project_metadata_has_authors_and_classifiers():
     assert PROJECT["authors"] and any(c == "Typing :: Typed" for c in PROJECT["classifiers"])
     assert {"Programming Language :: Python :: 3.11", "Programming Language :: Python :: 3.12"} <= set(
         PROJECT["classifiers"]
