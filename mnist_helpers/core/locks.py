@@ -102,13 +102,9 @@ def _refusal(folder: Path) -> str:
     )
 
 
-def hold_for_children(folders: list[Path]) -> dict[str, str]:
-    """The environment entry telling child processes (notebook kernels) that we hold `folders`' locks."""
-    return {HELD_ENV: json.dumps({str(_key(f)): os.getpid() for f in folders})}
-
-
 def env_for_children(folders: list[Path]) -> dict[str, str]:
-    """HELD_ENV for worker processes of this one: folders an ancestor holds keep its pid, ours name this process."""
+    """The lock hand-over for child processes (notebook kernels, sweep workers): HELD_ENV naming the holder of each
+    of `folders`; folders an ancestor holds keep its pid, the others name this process."""
     try:
         held = json.loads(os.environ.get(HELD_ENV) or "{}")
     except ValueError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ from mnist_helpers.core.provenance import code_version
 META_KEY = "mnist_reproduced"  # notebook metadata key holding how an executed notebook was made
 
 
-def _fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
+def fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
     """What an executed notebook depends on: parameters, the cells' sources (not their stored outputs), the code."""
     import nbformat
 
@@ -29,16 +30,21 @@ def _fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def executed_meta(output: Path) -> dict[str, Any]:
+    """How an executed notebook was made (its META_KEY metadata): {} when it is absent, unreadable or has none.
+
+    The one reader of that record: `is_current`, and the scheduler's `made_at` and `previous_seconds`.
+    """
+    try:
+        made = json.loads(Path(output).read_text(encoding="utf-8"))["metadata"][META_KEY]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return made if isinstance(made, dict) else {}
+
+
 def is_current(output: Path, fingerprint: dict[str, Any]) -> bool:
     """True when `output` was made, completely, from the same notebook, parameters and code."""
-    import nbformat
-
-    if not output.is_file():
-        return False
-    try:
-        made = nbformat.read(output, as_version=4).metadata.get(META_KEY, {})
-    except Exception:  # an unreadable notebook is simply not current
-        return False
+    made = executed_meta(output)
     same = all(made.get(k) == v for k, v in fingerprint.items())
     same_tree = bool(made.get("allow_dirty")) == bool(fingerprint.get("allow_dirty"))  # clean runs replace dirty ones
     return made.get("status") == "ok" and same and same_tree

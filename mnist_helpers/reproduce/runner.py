@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import logging
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
 from mnist_helpers.core.paths import DEFAULT_ARTIFACTS_DIR
 from mnist_helpers.core.provenance import uncommitted_changes
-from mnist_helpers.recipes.sweeps import SCHEDULER_ENV, scheduler_address
+from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
 from mnist_helpers.reproduce.chapters import NOTEBOOKS_ENV, default_notebooks_dir, notebooks, select
-from mnist_helpers.reproduce.notebook_exec import Interrupted, execute
+from mnist_helpers.reproduce.notebook_exec import Interrupted
 from mnist_helpers.reproduce.params import ParameterError
-from mnist_helpers.reproduce.profile_spec import chapter_parameters, load_profile
-from mnist_helpers.reproduce.scheduling import run_parallel, to_run
-
-if TYPE_CHECKING:
-    pass
+from mnist_helpers.reproduce.profile_spec import chapter_parameters, declared_parameters, load_profile
+from mnist_helpers.reproduce.scheduling import run_parallel
 
 DIRTY_ENV = "MNIST_ALLOW_DIRTY"  # set for the kernels of a run published from a dirty tree; Run.save records it
 
@@ -84,24 +80,17 @@ def run(
     os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
     absolute_env_paths()
     with _holding(_artifact_folders(plans) + [out_dir]):
-        if jobs != 1 or scheduler_address(scheduler) is not None:
-            return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)
-        return _run_plans(plans, out_dir, force, dirty)
+        return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)  # jobs=1: one after another
 
 
 def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:
     """Each chapter's <artifacts_dir>/<profile>/ (its parameter or notebook default, relative to the notebook)."""
-    import papermill
-
     folders = set()
     for nb, params in plans:
-        defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
+        defaults = declared_parameters(nb)
         if "artifacts_dir" not in params and "artifacts_dir" not in defaults:
             continue
-        value = {
-            k: params[k] if k in params else ast.literal_eval(defaults.get(k, "None"))
-            for k in ("artifacts_dir", "profile")
-        }
+        value = {k: params[k] if k in params else defaults.get(k) for k in ("artifacts_dir", "profile")}
         root = DEFAULT_ARTIFACTS_DIR if value["artifacts_dir"] is None else nb.parent / value["artifacts_dir"]
         folders.add((root / str(value["profile"] or "quick")).resolve())
     return sorted(folders)
@@ -114,7 +103,7 @@ def _holding(folders: list[Path]):
         for folder in sorted({f.resolve() for f in folders}):
             stack.enter_context(locks.folder_lock(folder))
             clean_stale(folder, older_than=0, recursive=True)  # we hold the lock: no one else is writing here
-        env = locks.hold_for_children(list(folders))
+        env = locks.env_for_children(list(folders))
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # kernels inherit the runner's environment
         try:
@@ -125,21 +114,6 @@ def _holding(folders: list[Path]):
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-
-
-def _run_plans(plans: list[tuple[Path, dict[str, Any]]], out_dir: Path, force: bool, dirty: bool) -> dict[str, float]:
-    """Execute the plans in order, skipping current outputs (the body of `run`, under its locks)."""
-    times: dict[str, float] = {}
-    chosen = to_run(plans, out_dir, force, dirty)
-    for i, (nb, params) in enumerate(plans, 1):
-        out, fp = out_dir / nb.name, chosen.get(nb.stem)
-        if fp is None:
-            print(f"[{i}/{len(plans)}] {nb.stem}: up to date, skipped", flush=True)
-            continue
-        print(f"[{i}/{len(plans)}] {nb.stem}: running with {params}", flush=True)
-        times[nb.stem] = execute(nb, out, params, fp, out_dir.parent / "_build" / "failed")
-        print(f"[{i}/{len(plans)}] {nb.stem}: done in {times[nb.stem]:.0f} s -> {out}", flush=True)
-    return times
 
 
 def main(argv: list[str] | None = None) -> int:

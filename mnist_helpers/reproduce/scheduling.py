@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from mnist_helpers.core.threads import available_cores, omp_limit
 from mnist_helpers.recipes.sweeps import scheduler_address
-from mnist_helpers.reproduce.notebook_exec import META_KEY, _fingerprint, execute, is_current
+from mnist_helpers.reproduce.notebook_exec import execute, executed_meta, fingerprint, is_current
 from mnist_helpers.reproduce.params import ParameterError
 
 DEPENDS_ON = {"07": ("04",)}  # chapter 7 reuses chapter 4's saved CNN
@@ -37,36 +36,32 @@ def to_run(
     run, or whose executed copy is older than a dependency's (see `dependencies`)."""
     stems = [nb.stem for nb, _ in plans]
     needs = dependencies(stems)
-    fps = {nb.stem: _fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {}) for nb, params in plans}
+    fps = {nb.stem: fingerprint(nb, params) | ({"allow_dirty": True} if dirty else {}) for nb, params in plans}
     outputs = {nb.stem: out_dir / nb.name for nb, _ in plans}
     chosen: dict[str, dict[str, Any]] = {}
     for stem in stems:  # plan order puts every dependency before the chapters that need it
-        older = [d for d in needs[stem] if _made_at(outputs[d]) > _made_at(outputs[stem])]
+        older = [d for d in needs[stem] if made_at(outputs[d]) > made_at(outputs[stem])]
         if force or not is_current(outputs[stem], fps[stem]) or needs[stem] & set(chosen) or older:
             chosen[stem] = fps[stem]
     return chosen
 
 
-def _made_at(executed: Path) -> float:
+def made_at(executed: Path) -> float:
     """When an executed copy was made: the time its run recorded, else the file's modification time (copies
     made before runs recorded it; a checkout may reorder those), 0 when it does not exist."""
-    try:
-        finished = json.loads(executed.read_text(encoding="utf-8"))["metadata"][META_KEY].get("finished")
-        return float(finished) if isinstance(finished, (int, float)) else executed.stat().st_mtime
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return 0.0 if not executed.exists() else executed.stat().st_mtime
+    finished = executed_meta(executed).get("finished")
+    if isinstance(finished, (int, float)) and not isinstance(finished, bool):
+        return float(finished)
+    return executed.stat().st_mtime if executed.exists() else 0.0
 
 
 def previous_seconds(executed: Path, params: dict[str, Any]) -> float | None:
     """How long a notebook's last run took, from its executed copy, if that run had the same parameters (None
     otherwise: other epochs or sizes cost other times). A code change alone keeps the figure: a fair guess."""
-    try:
-        made = json.loads(Path(executed).read_text(encoding="utf-8"))["metadata"][META_KEY]
-        seconds = made["seconds"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    same = made.get("params") == params
-    return float(seconds) if same and isinstance(seconds, (int, float)) and seconds >= 0 else None
+    made = executed_meta(executed)
+    seconds = made.get("seconds")
+    ok = isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds >= 0
+    return float(seconds) if ok and made.get("params") == params else None
 
 
 def longest_first(stems: list[str], seconds: dict[str, float | None]) -> list[str]:
@@ -107,7 +102,8 @@ def run_parallel(
     old_omp = os.environ.get("OMP_NUM_THREADS")
     if address is None:  # kernels inherit this process's environment
         os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))
-        executor, client = cf.ThreadPoolExecutor(max_workers=jobs), None  # each notebook runs in its own kernel
+        # each notebook runs in its own kernel; one job runs here, in the main thread, where Ctrl-C lands
+        executor, client = (cf.ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else _InlineExecutor()), None
     else:
         from dask.distributed import Client
 
@@ -148,6 +144,23 @@ def run_parallel(
     if failure is not None:
         raise failure
     return times
+
+
+class _InlineExecutor:
+    """An executor that runs each task at once in the calling thread: `--jobs 1` through the same loop."""
+
+    def submit(self, fn: Any, /, *args: Any) -> Any:
+        import concurrent.futures as cf
+
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as e:  # kept in the future, raised by the loop as a thread's would be
+            future.set_exception(e)
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Nothing runs in the background."""
 
 
 def plans_index(plans: list[tuple[Path, dict[str, Any]]], stem: str) -> int:

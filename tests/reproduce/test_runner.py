@@ -459,7 +459,7 @@ def _executed(tmp_path: Path, times: dict[str, float], recorded: bool = False) -
     plans = [(nbs / f"{stem}.ipynb", {}) for stem in ("01_tiny", "04_tiny", "07_tiny", "summary")]
     for nb, params_ in plans:
         made = nbformat.read(nb, as_version=4)
-        made.metadata[notebook_exec.META_KEY] = {**notebook_exec._fingerprint(nb, params_), "status": "ok"}
+        made.metadata[notebook_exec.META_KEY] = {**notebook_exec.fingerprint(nb, params_), "status": "ok"}
         if recorded:
             made.metadata[notebook_exec.META_KEY]["finished"] = times[nb.stem]
         nbformat.write(made, out / nb.name)

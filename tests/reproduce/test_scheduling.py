@@ -1,0 +1,29 @@
+"""One run loop: `--jobs 1` is `run_parallel` with one job, in the main thread; dates and durations from one reader."""
+
+import json
+import threading
+
+from mnist_helpers.reproduce import runner, scheduling
+from mnist_helpers.reproduce.notebook_exec import META_KEY
+
+
+def test_the_sequential_runner_is_run_parallel_with_one_job_executing_in_the_main_thread(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(scheduling, "to_run", lambda plans, *a: {nb.stem: {"fp": 1} for nb, _ in plans})
+    monkeypatch.setattr(
+        scheduling, "execute", lambda nb, *a: seen.append((nb.stem, threading.current_thread().name)) or 1.0
+    )
+    plans = [(tmp_path / "01_a.ipynb", {}), (tmp_path / "02_b.ipynb", {})]
+    assert scheduling.run_parallel(plans, tmp_path / "out", False, 1) == {"01_a": 1.0, "02_b": 1.0}
+    assert seen == [("01_a", "MainThread"), ("02_b", "MainThread")]
+    assert not hasattr(runner, "_run_plans")
+
+
+def test_made_at_prefers_the_recorded_finish_and_falls_back_to_the_file_time(tmp_path):
+    done = tmp_path / "done.ipynb"
+    done.write_text(json.dumps({"metadata": {META_KEY: {"finished": 123.0}}}))
+    assert scheduling.made_at(done) == 123.0
+    old = tmp_path / "old.ipynb"
+    old.write_text(json.dumps({"metadata": {}}))
+    assert scheduling.made_at(old) == old.stat().st_mtime
+    assert scheduling.made_at(tmp_path / "absent.ipynb") == 0.0
