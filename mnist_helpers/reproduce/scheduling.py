@@ -60,8 +60,9 @@ def previous_seconds(executed: Path, params: dict[str, Any]) -> float | None:
     otherwise: other epochs or sizes cost other times). A code change alone keeps the figure: a fair guess."""
     made = executed_meta(executed)
     seconds = made.get("seconds")
-    ok = isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds >= 0
-    return float(seconds) if ok and made.get("params") == params else None
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        return None
+    return float(seconds) if made.get("params") == params else None
 
 
 def longest_first(stems: list[str], seconds: dict[str, float | None]) -> list[str]:
