@@ -68,12 +68,21 @@ def _labels_per_seed(y_test: np.ndarray | Sequence[np.ndarray], n: int) -> list[
     return [np.asarray(y) for y in y_test]
 
 
-def paired_gaps(runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray]) -> pd.DataFrame:
-    """Per seed: first minus second optimizer's accuracy (points) and the share of images exactly one gets right.
+REPORT_GAP = ("adam", "rmsprop")  # the report's gap: Adam (C1) minus RMSprop (C2)
 
-    `y_test` is the labels both runs of a seed were scored on: one array for all seeds, or one per seed
+
+def paired_gaps(
+    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], order: tuple[str, str] = REPORT_GAP
+) -> pd.DataFrame:
+    """Per seed: `order[0]` minus `order[1]` accuracy (points) and the share of images exactly one gets right.
+
+    The sign comes from the names, never from the order of `runs` (a profile may list the optimizers either
+    way). `y_test` is the labels both runs of a seed were scored on: one array for all seeds, or one per seed
     (the author's protocol draws a validation split per seed)."""
-    (name_a, a_runs), (name_b, b_runs) = list(runs.items())[:2]
+    missing = [name for name in order if name not in runs]
+    if missing:
+        raise ValueError(f"runs has no {missing} runs (it has {list(runs)}): the gap is {order[0]} − {order[1]}.")
+    (name_a, a_runs), (name_b, b_runs) = ((name, runs[name]) for name in order)
     if len(a_runs) != len(b_runs):
         raise ValueError(f"runs: {len(a_runs)} {name_a} runs but {len(b_runs)} {name_b} runs; pair them seed by seed.")
     rows = []
@@ -94,7 +103,7 @@ def paired_gaps(runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np
 def optimizer_gap_verdict(
     runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], **kwargs
 ) -> Verdict:
-    """claims.gap_verdict on the per-seed paired gaps of `runs` (first optimizer − second), scored on y_test."""
+    """claims.gap_verdict on the per-seed paired gaps of `runs` (Adam − RMSprop, as the report), scored on y_test."""
     table = paired_gaps(runs, y_test)
     means = (float(table.iloc[:, 0].mean()), float(table.iloc[:, 1].mean()))
     share = float(table["discordant share"].mean())

@@ -9,7 +9,7 @@ __getattr__, __dir__, __all__ = exports(
         "inference": ("encode",),
         "keras_fit": ("keras_predict_proba",),
         "keras_optim": ("legacy_decay_ignored",),
-        "optimizers": ("inverse_time_decay",),
+        "optimizers": ("inverse_time_decay", "optimizer_name"),
         "stopping": ("epochs_taken",),
     },
 )

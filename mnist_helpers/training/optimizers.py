@@ -61,3 +61,13 @@ def make_optimizer(
     per_step = decay if decay_mode == "inverse_time" else 0.0
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: inverse_time_decay(1.0, per_step, step))
     return optimizer, scheduler
+
+
+OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop"}  # how the book writes each optimizer
+
+
+def optimizer_name(key: str) -> str:
+    """The book's name for an optimizer key ("rmsprop" -> "RMSprop"), for labels that must follow what ran."""
+    if key not in OPTIMIZER_NAMES:
+        raise ValueError(f"optimizer {key!r} is not one of {sorted(OPTIMIZER_NAMES)}.")
+    return OPTIMIZER_NAMES[key]

@@ -63,6 +63,16 @@ def test_paired_gaps_counts_points_and_discordant_images():
     )
 
 
+def test_the_gaps_sign_comes_from_the_optimizer_names_not_their_order():
+    y = np.zeros(100, dtype=int)
+    adam, rmsprop = _run(np.arange(100) < 99), _run(np.arange(100) < 97)
+    listed_backwards = compare.paired_gaps({"rmsprop": [rmsprop], "adam": [adam]}, y)
+    assert listed_backwards.loc[0, "gap (points)"] == pytest.approx(2.0)  # Adam − RMSprop, as the report
+    assert list(listed_backwards.columns[:2]) == ["adam (%)", "rmsprop (%)"]
+    with pytest.raises(ValueError, match="adam − rmsprop"):
+        compare.paired_gaps({"sgd": [adam], "rmsprop": [rmsprop]}, y)
+
+
 def test_optimizer_gap_verdict_compares_with_the_seeds_gap():
     y = np.zeros(10000, dtype=int)
     rng = np.random.default_rng(0)
