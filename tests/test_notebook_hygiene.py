@@ -1,0 +1,62 @@
+"""Source notebooks are stored clean: outputs only where nbval checks a fact, no run metadata, no definitions."""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+CHECKED = "nbval-check-output"  # the tag of cells that state facts; nbval compares their stored outputs
+RUN_METADATA = ("papermill", "execution", "widgets")  # what a run leaves in metadata
+
+
+def problems(notebook: dict) -> list[str]:
+    """Everything that makes a stored source notebook unclean, one line each."""
+    found = [f"notebook metadata holds {k!r}" for k in RUN_METADATA if k in notebook.get("metadata", {})]
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    if not code or "parameters" not in code[0].get("metadata", {}).get("tags", []):
+        found.append("the first code cell is not tagged 'parameters'")
+    for i, cell in enumerate(notebook["cells"]):
+        meta, tags = cell.get("metadata", {}), cell.get("metadata", {}).get("tags", [])
+        found += [f"cell {i} metadata holds {k!r}" for k in RUN_METADATA if k in meta]
+        if cell["cell_type"] != "code":
+            continue
+        if cell.get("execution_count") is not None:
+            found.append(f"cell {i} has an execution count")
+        if cell.get("outputs") and CHECKED not in tags:
+            found.append(f"cell {i} stores outputs but is not tagged {CHECKED!r}")
+        if any(o.get("execution_count") is not None for o in cell.get("outputs", [])):
+            found.append(f"cell {i} stores an output with an execution count")
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(tree)):
+            found.append(f"cell {i} defines a function or class (they belong in mnist_helpers)")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_source_notebook_is_stored_clean(path):
+    assert problems(json.loads(path.read_text(encoding="utf-8"))) == []
+
+
+def test_the_hygiene_check_finds_outputs_run_metadata_and_definitions():
+    dirty = {
+        "metadata": {"papermill": {}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 3,
+                "source": "def f():\n    pass",
+                "outputs": [{}],
+            },
+        ],
+    }
+    assert problems(dirty) == [
+        "notebook metadata holds 'papermill'",
+        "the first code cell is not tagged 'parameters'",
+        "cell 0 has an execution count",
+        "cell 0 stores outputs but is not tagged 'nbval-check-output'",
+        "cell 0 defines a function or class (they belong in mnist_helpers)",
+    ]
