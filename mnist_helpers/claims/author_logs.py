@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from mnist_helpers.core.env import AUTHOR_LOGS_ENV, DATA_DIR_ENV
 from mnist_helpers.data.mnist import AUTHOR_VAL_SIZE
 from mnist_helpers.training.history import History
 
 LOG_FILES = {"adam": "dutta_cnn_adam.csv", "rmsprop": "dutta_cnn_rmsprop.csv"}  # optimizer -> file name
 LOG_COLUMNS = ("epoch", "seconds", "loss", "accuracy", "val_loss", "val_accuracy")
 LOG_EPOCHS = 60  # epochs the author trained each run
-LOGS_ENV = "AUTHOR_LOGS_DIR"  # overrides where the CSV files are looked for
+LOGS_ENV = AUTHOR_LOGS_ENV  # the name author_logs used; core.env holds it
 LOG_PRECISION_PP = 0.01  # points: accuracies are printed to 4 decimals of a fraction
 
 
@@ -27,8 +28,8 @@ def logs_dir() -> Path:
     """$AUTHOR_LOGS_DIR, else author_logs/ beside $MNIST_DATA_DIR (../shared/data), else ../shared/data/author_logs."""
     if os.environ.get(LOGS_ENV):
         return Path(os.environ[LOGS_ENV]).expanduser()
-    if os.environ.get("MNIST_DATA_DIR"):
-        beside = Path(os.environ["MNIST_DATA_DIR"]).expanduser().parent / "author_logs"
+    if os.environ.get(DATA_DIR_ENV):
+        beside = Path(os.environ[DATA_DIR_ENV]).expanduser().parent / "author_logs"
         if beside.is_dir():
             return beside
     return Path.cwd().parent / "shared" / "data" / "author_logs"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.core.atomic import read_json, write_json
+from mnist_helpers.core.env import ALLOW_DIRTY_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
 from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
 from mnist_helpers.reproduce.params import PROFILES, ParameterError
@@ -78,7 +79,7 @@ class Run:
             "wall_time_s": round(time.perf_counter() - self.started, 1),
             "code_version": code_version(),
             "git_commit": git_commit(),
-            "allow_dirty": os.environ.get("MNIST_ALLOW_DIRTY") == "1",  # set by `mnist-reproduce --allow-dirty`
+            "allow_dirty": os.environ.get(ALLOW_DIRTY_ENV) == "1",  # set by `mnist-reproduce --allow-dirty`
             "packages": package_versions(),
             "hardware": hardware(),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
+from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV
 from mnist_helpers.core.paths import DEFAULT_ARTIFACTS_DIR
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV, scheduler_address
@@ -26,13 +27,13 @@ from mnist_helpers.reproduce.scheduling import run_parallel, to_run
 if TYPE_CHECKING:
     pass
 
-DIRTY_ENV = "MNIST_ALLOW_DIRTY"  # set for the kernels of a run published from a dirty tree; Run.save records it
+DIRTY_ENV = ALLOW_DIRTY_ENV  # the name runner used; core.env holds it
 
 
 def absolute_env_paths() -> None:
     """Make a relative $MNIST_DATA_DIR absolute, once, from where the runner started: kernels run in notebooks/."""
-    if os.environ.get("MNIST_DATA_DIR"):
-        os.environ["MNIST_DATA_DIR"] = os.path.abspath(os.path.expanduser(os.environ["MNIST_DATA_DIR"]))
+    if os.environ.get(DATA_DIR_ENV):
+        os.environ[DATA_DIR_ENV] = os.path.abspath(os.path.expanduser(os.environ[DATA_DIR_ENV]))
 
 
 def refuse_dirty_publish(notebooks_dir: Path, out_dir: Path, allow_dirty: bool) -> bool:
@@ -81,7 +82,7 @@ def run(
         os.environ[DIRTY_ENV] = "1"  # the kernels inherit it; provenance.Run.save records it in the metrics
     else:
         os.environ.pop(DIRTY_ENV, None)
-    os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
+    os.environ.setdefault(PROGRESS_ENV, "lines")  # one line per epoch in executed notebooks
     absolute_env_paths()
     with _holding(_artifact_folders(plans) + [out_dir]):
         if jobs != 1 or scheduler_address(scheduler) is not None:
