@@ -36,3 +36,15 @@ def test_relative_folders_become_absolute_against_the_given_base(monkeypatch, tm
     assert os.environ[env.DATA_DIR_ENV] == str(tmp_path / "shared" / "data" / "mnist")
     assert os.environ[env.CACHE_DIR_ENV] == "/already/absolute"
     assert changed == {env.DATA_DIR_ENV: str(tmp_path / "shared" / "data" / "mnist")}
+
+
+def test_nbval_conftest_makes_a_relative_data_dir_absolute_from_where_pytest_ran(monkeypatch, tmp_path):
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("notebooks_conftest", PACKAGE.parent / "notebooks" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    monkeypatch.setenv(env.DATA_DIR_ENV, "../shared/data/mnist")
+    conftest.pytest_configure(SimpleNamespace(invocation_params=SimpleNamespace(dir=tmp_path / "main")))
+    assert os.environ[env.DATA_DIR_ENV] == str(tmp_path / "shared" / "data" / "mnist")

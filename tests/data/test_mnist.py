@@ -400,3 +400,13 @@ def test_author_split_refuses_sizes_beyond_the_training_split():
         author_split(0, val_size=30000)
     with pytest.raises(ValueError, match="train_size"):
         author_split(0, train_size=0)
+
+
+def test_relative_data_dir_not_found_names_the_folder_it_was_resolved_against(tiny, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MNIST_DATA_DIR", "../shared/data/mnist")
+    with pytest.raises(MNISTNotFound) as err:
+        load_mnist(download=False)
+    assert f"../shared/data/mnist (no such directory, resolved against the working directory {tmp_path})" in str(
+        err.value
+    )
