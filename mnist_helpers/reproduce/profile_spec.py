@@ -86,7 +86,7 @@ def _check_layout(raw: Any, where: str) -> None:
     if "propertyNames" in error.schema_path:  # a key that is not text, e.g. `1:` (YAML reads it as a number)
         kind, fix = ("chapter", "e.g. '01_preprocessing:'") if path == ["chapters"] else ("parameter", "e.g. 'epochs:'")
         raise ParameterError(
-            f"{where}: {place} has the key {error.instance!r}, a {type(error.instance).__name__}, where a {kind} "
+            f"{where}: {place} has the key {error.instance!r} ({type(error.instance).__name__}), where a {kind} "
             f"name belongs: write the {kind}'s name ({fix})."
         )
     raise ParameterError(
