@@ -8,6 +8,7 @@ neither log: they come from runs whose output was not kept.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -53,7 +54,34 @@ def load_author_log(optimizer: str, directory: str | os.PathLike | None = None) 
             f"{path}: expected columns {', '.join(LOG_COLUMNS)} and epochs 1-{LOG_EPOCHS}; "
             f"got columns {list(frame.columns)} and {len(frame)} rows. Restore the file from the shared data."
         )
-    return frame.set_index("epoch")
+    return _checked_values(frame, path).set_index("epoch")
+
+
+LOG_RANGES = {  # column -> (lowest, highest) a logged figure can take
+    "seconds": (0.0, math.inf),
+    "loss": (0.0, math.inf),
+    "accuracy": (0.0, 1.0),
+    "val_loss": (0.0, math.inf),
+    "val_accuracy": (0.0, 1.0),
+}
+
+
+def _checked_values(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """`frame` with every figure a finite number in its column's range; else ValueError naming the file and row.
+
+    A NaN is an error, not a missing value: a verdict at that epoch would silently read as "inconclusive".
+    """
+    for column, (lo, hi) in LOG_RANGES.items():
+        numbers = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        for row, (raw, value) in enumerate(zip(frame[column], numbers, strict=True)):
+            if not math.isfinite(value) or not lo <= value <= hi:
+                what = "is not a number" if not math.isfinite(value) else f"is outside {lo:g} to {hi:g}"
+                raise ValueError(
+                    f"{path}, line {row + 2} (epoch {frame['epoch'].iloc[row]}): {column} = {raw!r} {what}. "
+                    "Restore the file from the shared data (../shared/data/author_logs)."
+                )
+        frame[column] = numbers
+    return frame
 
 
 def author_figure(
