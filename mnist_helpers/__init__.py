@@ -2,9 +2,11 @@
 
 import os
 
+from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
+
 # Keras reads its backend once, at its first import, from any module of this package: torch, always
 # (TensorFlow is not a dependency). Set here, before any submodule can import keras.
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
 
 from mnist_helpers.data.mnist import MNIST, load_mnist
 

@@ -8,18 +8,20 @@ neither log: they come from runs whose output was not kept.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import pandas as pd
 
+from mnist_helpers.core.env import AUTHOR_LOGS_ENV, DATA_DIR_ENV
 from mnist_helpers.data.mnist import AUTHOR_VAL_SIZE
 from mnist_helpers.training.history import History
 
 LOG_FILES = {"adam": "dutta_cnn_adam.csv", "rmsprop": "dutta_cnn_rmsprop.csv"}  # optimizer -> file name
 LOG_COLUMNS = ("epoch", "seconds", "loss", "accuracy", "val_loss", "val_accuracy")
 LOG_EPOCHS = 60  # epochs the author trained each run
-LOGS_ENV = "AUTHOR_LOGS_DIR"  # overrides where the CSV files are looked for
+LOGS_ENV = AUTHOR_LOGS_ENV  # the name author_logs used; core.env holds it
 LOG_PRECISION_PP = 0.01  # points: accuracies are printed to 4 decimals of a fraction
 
 
@@ -27,8 +29,8 @@ def logs_dir() -> Path:
     """$AUTHOR_LOGS_DIR, else author_logs/ beside $MNIST_DATA_DIR (../shared/data), else ../shared/data/author_logs."""
     if os.environ.get(LOGS_ENV):
         return Path(os.environ[LOGS_ENV]).expanduser()
-    if os.environ.get("MNIST_DATA_DIR"):
-        beside = Path(os.environ["MNIST_DATA_DIR"]).expanduser().parent / "author_logs"
+    if os.environ.get(DATA_DIR_ENV):
+        beside = Path(os.environ[DATA_DIR_ENV]).expanduser().parent / "author_logs"
         if beside.is_dir():
             return beside
     return Path.cwd().parent / "shared" / "data" / "author_logs"
@@ -52,7 +54,34 @@ def load_author_log(optimizer: str, directory: str | os.PathLike | None = None) 
             f"{path}: expected columns {', '.join(LOG_COLUMNS)} and epochs 1-{LOG_EPOCHS}; "
             f"got columns {list(frame.columns)} and {len(frame)} rows. Restore the file from the shared data."
         )
-    return frame.set_index("epoch")
+    return _checked_values(frame, path).set_index("epoch")
+
+
+LOG_RANGES = {  # column -> (lowest, highest) a logged figure can take
+    "seconds": (0.0, math.inf),
+    "loss": (0.0, math.inf),
+    "accuracy": (0.0, 1.0),
+    "val_loss": (0.0, math.inf),
+    "val_accuracy": (0.0, 1.0),
+}
+
+
+def _checked_values(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """`frame` with every figure a finite number in its column's range; else ValueError naming the file and row.
+
+    A NaN is an error, not a missing value: a verdict at that epoch would silently read as "inconclusive".
+    """
+    for column, (lo, hi) in LOG_RANGES.items():
+        numbers = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        for row, (raw, value) in enumerate(zip(frame[column], numbers, strict=True)):
+            if not math.isfinite(value) or not lo <= value <= hi:
+                what = "is not a number" if not math.isfinite(value) else f"is outside {lo:g} to {hi:g}"
+                raise ValueError(
+                    f"{path}, line {row + 2} (epoch {frame['epoch'].iloc[row]}): {column} = {raw!r} {what}. "
+                    "Restore the file from the shared data (../shared/data/author_logs)."
+                )
+        frame[column] = numbers
+    return frame
 
 
 def author_figure(

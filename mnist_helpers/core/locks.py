@@ -16,9 +16,11 @@ from typing import Any
 
 import filelock  # flock-based: the OS releases it when its holder dies, so a killed run leaves no stale lock
 
+from mnist_helpers.core.env import LOCKS_HELD_ENV
+
 LOCK_NAME = ".lock"  # the lock file inside the locked folder
 OWNER_NAME = ".lock.owner.json"  # who holds it: pid, host, command, since
-HELD_ENV = "MNIST_LOCKS_HELD"  # folders whose lock an ancestor process holds for us: JSON {folder: pid}
+HELD_ENV = LOCKS_HELD_ENV  # the name locks used; core.env holds it
 
 _held: dict[Path, tuple[filelock.BaseFileLock, int]] = {}  # folder -> (lock, depth): re-entrant in one process
 

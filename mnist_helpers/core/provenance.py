@@ -15,6 +15,7 @@ from typing import Any
 from mnist_helpers.core.threads import available_cores
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # mnist_helpers/
+UNTRACKED_CODE = (".py", ".ipynb")  # untracked files that make a tree dirty: code a run would execute
 RUN_OUTPUTS = (":(top,exclude,glob)book/*.ipynb", ":(top,exclude)artifacts")  # git pathspecs of what runs write
 PACKAGES = (
     "torch",
@@ -40,37 +41,52 @@ def code_version() -> str:
     return h.hexdigest()[:12]
 
 
-def git_commit() -> str:
-    """The commit of the working tree (with '+dirty' when it has uncommitted changes), or 'unknown'."""
+def _git(folder: str | os.PathLike, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=10)
+
+
+def tracked(folder: str | os.PathLike) -> bool:
+    """True when the git tree holding `folder` tracks files in it: a copy unpacked inside an unrelated repository
+    (no .git of its own) is not that repository's code, and must not take its commit."""
     try:
-        run = lambda *a: subprocess.run(["git", *a], cwd=PACKAGE_DIR, capture_output=True, text=True, timeout=10)
-        head = run("rev-parse", "--short=12", "HEAD")
-        if head.returncode != 0:
+        result = _git(folder, "ls-files", "-z", "--", ".")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0 and bool(result.stdout)
+
+
+def git_commit() -> str:
+    """The commit of the working tree (with '+dirty' when it has uncommitted changes), or 'unknown' outside git
+    or when the tree holding the package does not track it."""
+    try:
+        head = _git(PACKAGE_DIR, "rev-parse", "--short=12", "HEAD")
+        if head.returncode != 0 or not tracked(PACKAGE_DIR):
             return "unknown"
         return head.stdout.strip() + ("+dirty" if uncommitted_changes() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def uncommitted_changes(folder: str | os.PathLike = PACKAGE_DIR) -> list[str] | None:
-    """Tracked files with uncommitted changes in the git tree holding `folder` ([] when clean), None outside git.
+def uncommitted_changes(folder: str | os.PathLike | None = None) -> list[str] | None:
+    """Files with uncommitted changes in the git tree holding `folder` (default: the package; [] when clean),
+    None outside git or in a tree that does not track `folder`'s files.
 
-    A run's own outputs (executed notebooks in book/, artifacts/) do not count: a published run rewrites them
-    chapter by chapter, and its later chapters were still made by the committed code and notebooks.
+    Changed tracked files count, and so do untracked code files (.py, .ipynb) that git does not ignore: an
+    untracked notebooks/08_extra.ipynb would be executed and published. A run's own outputs (executed
+    notebooks in book/, artifacts/) do not count: a published run rewrites them chapter by chapter, and its
+    later chapters were still made by the committed code and notebooks.
     """
+    folder = PACKAGE_DIR if folder is None else folder
     try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top)", *RUN_OUTPUTS],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
+        if not tracked(folder):
+            return None
+        result = _git(folder, "status", "--porcelain", "--untracked-files=all", "--", ":(top)", *RUN_OUTPUTS)
     except (OSError, subprocess.SubprocessError):
         return None
     if result.returncode != 0:
         return None
-    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    return [line[3:] for line in lines if not line.startswith("??") or line.endswith(UNTRACKED_CODE)]
 
 
 def package_versions() -> dict[str, str]:

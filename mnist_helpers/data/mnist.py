@@ -14,6 +14,7 @@ import numpy as np
 import pooch
 
 from mnist_helpers.core.atomic import atomic_path
+from mnist_helpers.core.env import CACHE_DIR_ENV, DATA_DIR_ENV
 from mnist_helpers.data.idx import IDXError, gunzip, parse_idx, read_bytes
 
 SIDE = 28  # image height and width, pixels
@@ -67,8 +68,8 @@ class MNIST:
 
 def cache_dir() -> Path:
     """The user cache directory for downloaded MNIST files ($MNIST_CACHE_DIR, else XDG cache)."""
-    if os.environ.get("MNIST_CACHE_DIR"):
-        return Path(os.environ["MNIST_CACHE_DIR"]).expanduser()
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "mnist_helpers" / "mnist"
 
@@ -204,8 +205,8 @@ def load_mnist(
     candidates: list[tuple[str, Path]] = []
     if data_dir is not None:
         candidates.append(("data_dir argument", Path(data_dir).expanduser()))
-    if os.environ.get("MNIST_DATA_DIR"):
-        candidates.append(("$MNIST_DATA_DIR", Path(os.environ["MNIST_DATA_DIR"]).expanduser()))
+    if os.environ.get(DATA_DIR_ENV):
+        candidates.append((f"${DATA_DIR_ENV}", Path(os.environ[DATA_DIR_ENV]).expanduser()))
     cache = cache_dir()
     _check_cache(cache)
     candidates.append(("user cache", cache))
@@ -215,7 +216,9 @@ def load_mnist(
         found = _read_dir(directory, verify) if directory.is_dir() else None
         if found is not None:
             return found
-        looked.append(f"{label}: {directory} ({'missing files' if directory.is_dir() else 'no such directory'})")
+        relative = "" if directory.is_absolute() else f", resolved against the working directory {Path.cwd()}"
+        why = "missing files" if directory.is_dir() else "no such directory"
+        looked.append(f"{label}: {directory} ({why}{relative})")
 
     errors: list[str] = []
     if download:

@@ -16,7 +16,9 @@ import math
 import os
 from collections.abc import Iterator
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
+
+os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
 
 import keras
 from keras import layers

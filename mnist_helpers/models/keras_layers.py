@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
+
+os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
 
 import keras
 import torch

@@ -7,11 +7,11 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from mnist_helpers.core.env import SCHEDULER_ENV, SWEEP_PARENT_ENV
 from mnist_helpers.core.threads import available_cores, configure_threads, omp_limit
 from mnist_helpers.models.kinds import is_keras
 
-SCHEDULER_ENV = "MNIST_DASK_SCHEDULER"  # tcp://host:port of a Dask scheduler; unset: run on this machine
-PARENT_ENV = "MNIST_SWEEP_PARENT"  # pid of the process that started a sweep (its workers take its locks over)
+PARENT_ENV = SWEEP_PARENT_ENV  # the name sweeps used; core.env holds it
 CLUSTER_THREADS = 1  # torch threads per run on a cluster: one run per Dask worker thread
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mnist_helpers.core.env import NOTEBOOKS_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT
 from mnist_helpers.reproduce.params import ParameterError
-
-NOTEBOOKS_ENV = "MNIST_NOTEBOOKS_DIR"  # where the chapter notebooks are when the package is not an editable install
 
 
 def default_notebooks_dir() -> Path:

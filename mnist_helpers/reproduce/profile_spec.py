@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from mnist_helpers.reproduce.chapters import default_notebooks_dir, notebooks
-from mnist_helpers.reproduce.params import PROFILES, ParameterError, validate
+from mnist_helpers.reproduce.params import PROFILES, ParameterError, profile_name, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,15 +60,43 @@ def declared_parameters(notebook: Path) -> dict[str, Any]:
     return {}
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    """`value` as a dict (None: empty); anything else is a ParameterError naming `where`."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+_VALUES = {"type": ["object", "null"], "propertyNames": {"type": "string"}}  # name: value lines (or nothing)
+PROFILE_SCHEMA = {  # a profile's layout; the values themselves are checked by params' rules, chapter by chapter
+    "type": ["object", "null"],
+    "propertyNames": {"enum": ["all", "chapters"]},
+    "properties": {
+        "all": _VALUES,
+        "chapters": {"type": ["object", "null"], "propertyNames": {"type": "string"}, "additionalProperties": _VALUES},
+    },
+}
+
+
+def _check_layout(raw: Any, where: str) -> None:
+    """ParameterError for the first place `raw` breaks PROFILE_SCHEMA, said in the profile's own terms."""
+    import jsonschema
+
+    error = next(iter(sorted(jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(raw), key=_depth)), None)
+    if error is None:
+        return
+    path = list(error.absolute_path)
+    if not path:  # the top level: not a mapping, or a key other than all and chapters
+        got = sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
+        raise ParameterError(f"{where}: expected top-level keys 'all' and 'chapters' only, got {got}.")
+    place = "'all'" if path == ["all"] else "'chapters'" if path == ["chapters"] else f"chapter {path[-1]!r}"
+    if "propertyNames" in error.schema_path:  # a key that is not text, e.g. `1:` (YAML reads it as a number)
+        kind, fix = ("chapter", "e.g. '01_preprocessing:'") if path == ["chapters"] else ("parameter", "e.g. 'epochs:'")
         raise ParameterError(
-            f"{where} must be a mapping (name: value, one per line), got {type(value).__name__} {value!r}."
+            f"{where}: {place} has the key {error.instance!r} ({type(error.instance).__name__}), where a {kind} "
+            f"name belongs: write the {kind}'s name ({fix})."
         )
-    return value
+    raise ParameterError(
+        f"{where}: {place} must be a mapping (name: value, one per line), got {type(error.instance).__name__} "
+        f"{error.instance!r}."
+    )
+
+
+def _depth(error: Any) -> int:
+    return len(error.absolute_path)
 
 
 def _unknown(kind: str, names: list[str], known: list[str], where: str) -> ParameterError:
@@ -103,15 +131,11 @@ def load_profile(profile: str | os.PathLike, notebooks_dir: Path | None = None) 
         raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}
     except yaml.YAMLError as e:
         raise ParameterError(f"profile file {path} is not valid YAML: {e}") from None
-    if not isinstance(raw, dict) or set(raw) - {"all", "chapters"}:
-        raise ParameterError(
-            f"profile file {path}: expected top-level keys 'all' and 'chapters' only, "
-            f"got {sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__}."
-        )
     where = f"profile file {path}"
-    spec = {"all": dict(_mapping(raw.get("all"), f"{where}: 'all'")), "chapters": {}}
-    for chapter, own in _mapping(raw.get("chapters"), f"{where}: 'chapters'").items():
-        spec["chapters"][chapter] = dict(_mapping(own, f"{where}: chapter {chapter!r}"))
+    _check_layout(raw, where)
+    spec = {"all": dict(raw.get("all") or {}), "chapters": {}}
+    for chapter, own in (raw.get("chapters") or {}).items():
+        spec["chapters"][chapter] = dict(own or {})
     books = {nb.stem: nb for nb in notebooks(notebooks_dir)}
     unknown = sorted(set(spec["chapters"]) - set(books))
     if unknown:
@@ -159,18 +183,33 @@ def profile_values(profile: str, chapter: str, notebooks_dir: Path | None = None
     return {**validate(**defaults), **chapter_parameters(spec, notebook)}
 
 
-def profile_table(profile: str | os.PathLike) -> pd.DataFrame:
-    """A profile's parameters as a table: one row per (chapter, parameter), shared values marked 'all'."""
+def profile_table(profile: str | os.PathLike, artifacts_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """A profile's parameters as a table: one row per (chapter, parameter), shared values marked 'all'.
+
+    A profile of one's own (`profile: mine`) has no file: its values are read from its chapters' metrics
+    records under <artifacts_dir>/<profile>/ (none yet: an empty table).
+    """
     import pandas as pd
 
-    spec = load_profile(profile)
-    rows = [{"chapter": "all", "parameter": k, "value": v} for k, v in spec["all"].items()]
-    rows += [
-        {"chapter": ch, "parameter": k, "value": v}
-        for ch, own in spec["chapters"].items()
-        for k, v in (own or {}).items()
-    ]
-    return pd.DataFrame(rows).set_index(["chapter", "parameter"])
+    if isinstance(profile, str) and not Path(profile).suffix and profile not in PROFILES:
+        from mnist_helpers.reproduce.run_record import metrics_or_reason  # it imports this module, lazily too
+
+        metrics, _ = metrics_or_reason(artifacts_dir, profile_name("profile", profile))
+        rows = [
+            {"chapter": ch, "parameter": k, "value": v}
+            for ch, record in metrics.items()
+            for k, v in (record.get("params") or {}).items()
+            if k not in ("profile", "artifacts_dir")
+        ]
+    else:
+        spec = load_profile(profile)
+        rows = [{"chapter": "all", "parameter": k, "value": v} for k, v in spec["all"].items()]
+        rows += [
+            {"chapter": ch, "parameter": k, "value": v}
+            for ch, own in spec["chapters"].items()
+            for k, v in (own or {}).items()
+        ]
+    return pd.DataFrame(rows, columns=["chapter", "parameter", "value"]).set_index(["chapter", "parameter"])
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)

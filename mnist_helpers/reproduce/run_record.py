@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.core.atomic import read_json, write_json
+from mnist_helpers.core.env import ALLOW_DIRTY_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
 from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
 from mnist_helpers.reproduce.params import PROFILES, ParameterError
@@ -78,7 +79,7 @@ class Run:
             "wall_time_s": round(time.perf_counter() - self.started, 1),
             "code_version": code_version(),
             "git_commit": git_commit(),
-            "allow_dirty": os.environ.get("MNIST_ALLOW_DIRTY") == "1",  # set by `mnist-reproduce --allow-dirty`
+            "allow_dirty": os.environ.get(ALLOW_DIRTY_ENV) == "1",  # set by `mnist-reproduce --allow-dirty`
             "packages": package_versions(),
             "hardware": hardware(),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -92,7 +93,7 @@ def check_profile_values(chapter: str, profile: str, params: dict[str, Any]) -> 
     from mnist_helpers.reproduce.profile_spec import profile_values  # it imports this module (through chapters)
 
     expected = profile_values(profile, chapter)
-    ignored = ("profile", "artifacts_dir")
+    ignored = ("profile", "artifacts_dir", "device")  # where a run happens, not what it computes (README's GPU recipe)
     differ = [k for k, v in params.items() if k not in ignored and (k not in expected or expected[k] != v)]
     if differ:
         said = ", ".join(f"{k}={params[k]!r} ({profile}: {expected.get(k, 'not a parameter of it')!r})" for k in differ)
@@ -130,11 +131,44 @@ def load_metrics(artifacts_dir: str | os.PathLike | None, profile: str) -> dict[
         )
     out = {}
     for p in files:
-        record = read_json(p)
-        if not isinstance(record, dict) or not {"chapter", "metrics", "wall_time_s"} <= set(record):
-            raise ValueError(f"{p}: not a chapter metrics record. Delete it and re-run that chapter.")
-        out[p.stem] = record
+        out[p.stem] = check_record(read_json(p), p)
     return out
+
+
+RECORD_FIELDS = {  # what the reproducibility page reads from every record, and its type
+    "chapter": str,
+    "metrics": dict,
+    "wall_time_s": (int, float),
+    "finished": str,
+    "git_commit": str,
+    "code_version": str,
+    "packages": dict,
+    "hardware": dict,
+}
+HARDWARE_FIELDS = {"torch_threads": int}
+
+
+def check_record(record: Any, source: str | os.PathLike, keys: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """`record` when it holds RECORD_FIELDS (or only `keys` of them) with their types; else ValueError naming
+    `source`, the key and the fix."""
+    fix = "Delete it and re-run that chapter (mnist-reproduce --profile <profile> --only <its number>)."
+    if not isinstance(record, dict):
+        raise ValueError(f"{source}: not a chapter metrics record (a {type(record).__name__}). {fix}")
+    own = {k: v for k, v in RECORD_FIELDS.items() if keys is None or k in keys}
+    for fields, where in ((own, record), (HARDWARE_FIELDS if "hardware" in own else {}, record.get("hardware"))):
+        prefix = "" if where is record else "hardware."
+        for key, kind in fields.items():
+            if key not in where:
+                raise ValueError(
+                    f"{source}: not a whole chapter metrics record: key {prefix + key!r} is missing. {fix}"
+                )
+            value = where[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                names = " or ".join(t.__name__ for t in (kind if isinstance(kind, tuple) else (kind,)))
+                raise ValueError(
+                    f"{source}: key {prefix + key!r} is {value!r} (a {type(value).__name__}), not a {names}. {fix}"
+                )
+    return record
 
 
 def code_status(recorded: str, current: str | None = None) -> str:
@@ -148,6 +182,8 @@ def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
     that code is the current code. A commit published with --allow-dirty says so."""
     import pandas as pd
 
+    read = ("wall_time_s", "finished", "git_commit", "code_version", "hardware")
+    metrics = {ch: check_record(m, f"the metrics record of {ch}", read) for ch, m in metrics.items()}
     rows = [
         {
             "chapter": ch,

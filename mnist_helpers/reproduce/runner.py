@@ -13,6 +13,7 @@ from typing import Any
 
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
+from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV
 from mnist_helpers.core.paths import DEFAULT_ARTIFACTS_DIR
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
@@ -22,13 +23,13 @@ from mnist_helpers.reproduce.params import ParameterError
 from mnist_helpers.reproduce.profile_spec import chapter_parameters, declared_parameters, load_profile
 from mnist_helpers.reproduce.scheduling import run_parallel
 
-DIRTY_ENV = "MNIST_ALLOW_DIRTY"  # set for the kernels of a run published from a dirty tree; Run.save records it
+DIRTY_ENV = ALLOW_DIRTY_ENV  # the name runner used; core.env holds it
 
 
 def absolute_env_paths() -> None:
     """Make a relative $MNIST_DATA_DIR absolute, once, from where the runner started: kernels run in notebooks/."""
-    if os.environ.get("MNIST_DATA_DIR"):
-        os.environ["MNIST_DATA_DIR"] = os.path.abspath(os.path.expanduser(os.environ["MNIST_DATA_DIR"]))
+    if os.environ.get(DATA_DIR_ENV):
+        os.environ[DATA_DIR_ENV] = os.path.abspath(os.path.expanduser(os.environ[DATA_DIR_ENV]))
 
 
 def refuse_dirty_publish(notebooks_dir: Path, out_dir: Path, allow_dirty: bool) -> bool:
@@ -77,7 +78,7 @@ def run(
         os.environ[DIRTY_ENV] = "1"  # the kernels inherit it; provenance.Run.save records it in the metrics
     else:
         os.environ.pop(DIRTY_ENV, None)
-    os.environ.setdefault("MNIST_PROGRESS", "lines")  # one line per epoch in executed notebooks
+    os.environ.setdefault(PROGRESS_ENV, "lines")  # one line per epoch in executed notebooks
     absolute_env_paths()
     with _holding(_artifact_folders(plans) + [out_dir]):
         return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)  # jobs=1: one after another

@@ -11,12 +11,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from mnist_helpers.core.atomic import read_json, write_json
+from mnist_helpers.core.env import PROGRESS_ENV
 
 VALIDATION_COLUMNS = ("val_loss", "val_acc")  # recorded only when fit is given a validation split
 COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", *VALIDATION_COLUMNS)
 FORMAT = "mnist_helpers.history/1"  # written into every history file, checked on reading
 PROGRESS_MODES = ("auto", "bar", "lines", "none")
-PROGRESS_ENV = "MNIST_PROGRESS"  # bar | lines | none: overrides progress="auto" (runners set it to "lines")
 
 
 @dataclass

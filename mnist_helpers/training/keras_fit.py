@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
+
+os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
 
 import keras
 import numpy as np

@@ -42,3 +42,36 @@ def test_a_truncated_log_is_rejected(tmp_path):
     (tmp_path / "dutta_cnn_adam.csv").write_text("epoch,seconds,loss,accuracy,val_loss,val_accuracy\n1,1,1,0.5,1,0.5\n")
     with pytest.raises(ValueError, match="epochs 1-60"):
         load_author_log("adam", tmp_path)
+
+
+# issue 20 item 5: a damaged log is refused on load, naming the file and row, before any verdict
+
+
+def damaged_copy(tmp_path, epoch, column, value):
+    from mnist_helpers.claims.author_logs import LOG_FILES, logs_dir
+
+    lines = (logs_dir() / LOG_FILES["adam"]).read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[epoch].split(",")
+    cells[header.index(column)] = value
+    lines[epoch] = ",".join(cells)
+    (tmp_path / LOG_FILES["adam"]).write_text("\n".join(lines) + "\n")
+    return tmp_path / LOG_FILES["adam"]
+
+
+def test_a_nan_at_the_compared_epoch_is_an_error_not_a_verdict(tmp_path):
+    path = damaged_copy(tmp_path, 8, "val_accuracy", "nan")
+    with pytest.raises(ValueError, match=rf"{path}, line 9 \(epoch 8\): val_accuracy = nan is not a number"):
+        author_figure("adam", 8, directory=tmp_path)
+
+
+def test_a_string_in_the_log_names_the_file_and_row(tmp_path):
+    path = damaged_copy(tmp_path, 3, "loss", "oops")
+    with pytest.raises(ValueError, match=rf"{path}, line 4 \(epoch 3\): loss = 'oops' is not a number"):
+        load_author_log("adam", tmp_path)
+
+
+def test_an_accuracy_above_one_names_the_file_and_row(tmp_path):
+    path = damaged_copy(tmp_path, 5, "accuracy", "1.7")
+    with pytest.raises(ValueError, match=rf"{path}, line 6 \(epoch 5\): accuracy = 1.7 is outside 0 to 1"):
+        load_author_log("adam", tmp_path)

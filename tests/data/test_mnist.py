@@ -423,3 +423,13 @@ def test_author_split_refuses_sizes_beyond_the_training_split():
 def test_file_checksums_of_a_folder_missing_a_file_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
         data.file_checksums(tmp_path)
+
+
+def test_relative_data_dir_not_found_names_the_folder_it_was_resolved_against(tiny, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MNIST_DATA_DIR", "../shared/data/mnist")
+    with pytest.raises(MNISTNotFound) as err:
+        load_mnist(download=False)
+    assert f"../shared/data/mnist (no such directory, resolved against the working directory {tmp_path})" in str(
+        err.value
+    )

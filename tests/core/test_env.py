@@ -1,0 +1,50 @@
+"""Environment names: each said once, in core.env, and relative folders made absolute where the user typed them."""
+
+import os
+import re
+from pathlib import Path
+
+import mnist_helpers
+from mnist_helpers.core import env
+
+PACKAGE = Path(mnist_helpers.__file__).parent
+NAMES = [v for k, v in vars(env).items() if k.endswith("_ENV")]
+
+
+def test_no_module_but_core_env_spells_an_environment_name():
+    spelt = re.compile("[\"'](" + "|".join(map(re.escape, NAMES)) + ")[\"']")
+    offenders = [
+        f"{path.relative_to(PACKAGE)}: {m.group(0)}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "env.py"
+        for m in spelt.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_every_project_variable_has_one_constant():
+    assert len(NAMES) == len(set(NAMES))
+    for name in ("MNIST_DATA_DIR", "MNIST_CACHE_DIR", "MNIST_ALLOW_DIRTY", "MNIST_PROGRESS", "MNIST_NOTEBOOKS_DIR"):
+        assert name in NAMES
+    assert {"MNIST_DASK_SCHEDULER", "MNIST_LOCKS_HELD", "MNIST_SWEEP_PARENT", "KERAS_BACKEND"} <= set(NAMES)
+
+
+def test_relative_folders_become_absolute_against_the_given_base(monkeypatch, tmp_path):
+    monkeypatch.setenv(env.DATA_DIR_ENV, "../shared/data/mnist")
+    monkeypatch.setenv(env.CACHE_DIR_ENV, "/already/absolute")
+    changed = env.absolute_path_envs(tmp_path / "repo")
+    assert os.environ[env.DATA_DIR_ENV] == str(tmp_path / "shared" / "data" / "mnist")
+    assert os.environ[env.CACHE_DIR_ENV] == "/already/absolute"
+    assert changed == {env.DATA_DIR_ENV: str(tmp_path / "shared" / "data" / "mnist")}
+
+
+def test_nbval_conftest_makes_a_relative_data_dir_absolute_from_where_pytest_ran(monkeypatch, tmp_path):
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("notebooks_conftest", PACKAGE.parent / "notebooks" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    monkeypatch.setenv(env.DATA_DIR_ENV, "../shared/data/mnist")
+    conftest.pytest_configure(SimpleNamespace(invocation_params=SimpleNamespace(dir=tmp_path / "main")))
+    assert os.environ[env.DATA_DIR_ENV] == str(tmp_path / "shared" / "data" / "mnist")

@@ -1,0 +1,60 @@
+"""Run records: a damaged metrics JSON is refused naming the file and key; profiles of one's own run everywhere."""
+
+import json
+
+import pytest
+
+from mnist_helpers.reproduce.run_record import Run, load_metrics, runs_table
+
+
+def whole_record(**change):
+    record = {
+        "chapter": "03_mlp",
+        "profile": "quick",
+        "params": {"profile": "quick", "epochs": 2},
+        "metrics": {},
+        "wall_time_s": 1.0,
+        "finished": "2026-11-25T00:00:00Z",
+        "git_commit": "abc",
+        "code_version": "000000000000",
+        "packages": {},
+        "hardware": {"torch_threads": 1},
+    }
+    record.update(change)
+    return record
+
+
+def write_metrics(root, record, profile="quick", chapter="03_mlp"):
+    folder = root / profile / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{chapter}.json").write_text(json.dumps({k: v for k, v in record.items() if v is not ...}))
+    return folder / f"{chapter}.json"
+
+
+def test_a_metrics_json_without_hardware_is_refused_naming_the_file_and_key(tmp_path):
+    path = write_metrics(tmp_path, whole_record(hardware=...))
+    with pytest.raises(ValueError, match=rf"{path}: not a whole chapter metrics record: key 'hardware' is missing"):
+        load_metrics(tmp_path, "quick")
+
+
+def test_a_string_where_a_number_belongs_is_refused_naming_the_file_and_key(tmp_path):
+    path = write_metrics(tmp_path, whole_record(wall_time_s="fast"))
+    with pytest.raises(ValueError, match=rf"{path}: key 'wall_time_s' is 'fast' \(a str\), not a int or float"):
+        load_metrics(tmp_path, "quick")
+
+
+def test_runs_table_names_the_chapter_whose_record_lacks_a_key():
+    with pytest.raises(ValueError, match=r"metrics record of 03_mlp.*key 'hardware.torch_threads' is missing"):
+        runs_table({"03_mlp": whole_record(hardware={})})
+
+
+def test_a_whole_record_loads(tmp_path):
+    write_metrics(tmp_path, whole_record())
+    assert load_metrics(tmp_path, "quick")["03_mlp"]["hardware"] == {"torch_threads": 1}
+
+
+def test_the_readmes_gpu_recipe_passes_the_seed_profiles_check(tmp_path):
+    from mnist_helpers.reproduce.profile_spec import profile_values
+
+    params = {**profile_values("seed", "03_mlp"), "profile": "seed", "device": "cuda", "artifacts_dir": str(tmp_path)}
+    Run("03_mlp", params)  # device says where it runs, not what it computes: the check passes
