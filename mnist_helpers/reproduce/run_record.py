@@ -155,8 +155,10 @@ def check_record(record: Any, source: str | os.PathLike, keys: tuple[str, ...] |
     if not isinstance(record, dict):
         raise ValueError(f"{source}: not a chapter metrics record (a {type(record).__name__}). {fix}")
     own = {k: v for k, v in RECORD_FIELDS.items() if keys is None or k in keys}
-    for fields, where in ((own, record), (HARDWARE_FIELDS if "hardware" in own else {}, record.get("hardware"))):
-        prefix = "" if where is record else "hardware."
+    checks: list[tuple[dict[str, Any], dict[str, Any], str]] = [(own, record, "")]
+    if "hardware" in own and isinstance(record.get("hardware"), dict):
+        checks.append((HARDWARE_FIELDS, record["hardware"], "hardware."))
+    for fields, where, prefix in checks:
         for key, kind in fields.items():
             if key not in where:
                 raise ValueError(
