@@ -21,7 +21,8 @@ def train_shah(images: np.ndarray, labels: np.ndarray, seed: int, n_batches: int
     from mnist_helpers.augment.transforms import shah_augmentation
     from mnist_helpers.data.mnist import to_tensor
     from mnist_helpers.models import torch_nets as models
-    from mnist_helpers.training.torch_fit import fit, seed_everything
+    from mnist_helpers.training.seeding import seed_everything
+    from mnist_helpers.training.torch_fit import fit
 
     seed_everything(seed)
     x, y = to_tensor(np.array(images)), torch.from_numpy(labels.astype(np.int64))  # a copy: workers get read-only maps

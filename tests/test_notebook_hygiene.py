@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.strip_notebooks import strip
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 CHECKED = "nbval-check-output"  # the tag of cells that state facts; nbval compares their stored outputs
 RUN_METADATA = ("papermill", "execution", "widgets")  # what a run leaves in metadata
@@ -22,12 +24,15 @@ def problems(notebook: dict) -> list[str]:
         found += [f"cell {i} metadata holds {k!r}" for k in RUN_METADATA if k in meta]
         if cell["cell_type"] != "code":
             continue
-        if cell.get("execution_count") is not None:
+        checked = CHECKED in tags
+        if checked and cell.get("execution_count") != 1:  # nbval skips a reference cell with no count as unrun
+            found.append(f"cell {i} is tagged {CHECKED!r} but its execution count is not 1")
+        if not checked and cell.get("execution_count") is not None:
             found.append(f"cell {i} has an execution count")
-        if cell.get("outputs") and CHECKED not in tags:
+        if cell.get("outputs") and not checked:
             found.append(f"cell {i} stores outputs but is not tagged {CHECKED!r}")
-        if any(o.get("execution_count") is not None for o in cell.get("outputs", [])):
-            found.append(f"cell {i} stores an output with an execution count")
+        if any(o.get("execution_count") not in (None, 1) for o in cell.get("outputs", [])):
+            found.append(f"cell {i} stores an output with a run's execution count")
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
         if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(tree)):
@@ -60,3 +65,23 @@ def test_the_hygiene_check_finds_outputs_run_metadata_and_definitions():
         "cell 0 stores outputs but is not tagged 'nbval-check-output'",
         "cell 0 defines a function or class (they belong in mnist_helpers)",
     ]
+
+
+def test_a_fact_cell_without_an_execution_count_is_reported():
+    cell = {"cell_type": "code", "metadata": {"tags": [CHECKED]}, "execution_count": None, "source": "1", "outputs": []}
+    notebook = {"metadata": {}, "cells": [{**cell, "metadata": {"tags": ["parameters"]}}, cell]}
+    assert problems(notebook) == [f"cell 1 is tagged {CHECKED!r} but its execution count is not 1"]
+
+
+def test_strip_leaves_a_notebook_the_hygiene_check_accepts():
+    run = {"execution_count": 7, "metadata": {"execution": {}}, "outputs": [{"execution_count": 7, "data": {}}]}
+    notebook = {
+        "metadata": {"papermill": {}, "widgets": {}},
+        "cells": [
+            {"cell_type": "code", "source": "x = 1", **run, "metadata": {"tags": ["parameters"], "papermill": {}}},
+            {"cell_type": "code", "source": "x", **run, "metadata": {"tags": [CHECKED]}},
+        ],
+    }
+    clean = strip(notebook)
+    assert problems(clean) == []
+    assert clean["cells"][0]["outputs"] == [] and clean["cells"][1]["outputs"] == [{"execution_count": 1, "data": {}}]

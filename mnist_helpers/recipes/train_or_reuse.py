@@ -29,7 +29,8 @@ from mnist_helpers.recipes.saved import (
 from mnist_helpers.reproduce.run_record import Run
 from mnist_helpers.training.checkpoints import load_weights, save_weights, weights_meta
 from mnist_helpers.training.inference import predict_proba, reconstruct
-from mnist_helpers.training.torch_fit import fit, seed_everything
+from mnist_helpers.training.seeding import seed_everything
+from mnist_helpers.training.torch_fit import fit
 
 
 def _train_torch(

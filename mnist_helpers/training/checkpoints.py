@@ -67,6 +67,22 @@ def resume(path: str | os.PathLike, model: nn.Module, opt: Any, scheduler: Any, 
     return state["epoch"] + 1
 
 
+def training_state(
+    epoch: int, model: nn.Module, opt: Any, scheduler: Any, history: History, best_model: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What a torch run needs to resume after `epoch`: weights, optimizer and schedule, history, the best weights."""
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "epoch": epoch,
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "history": history.rows,
+        "meta": history.meta,
+        "best_model": best_model,
+    }
+
+
 def best_so_far(history: History, checkpoint: str | os.PathLike | None) -> dict[str, Any]:
     """The lowest val_loss among resumed rows, its epoch and weights (from the checkpoint); all None when fresh."""
     scored = [r for r in history.rows if r.get("val_loss") is not None]

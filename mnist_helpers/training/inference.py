@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from mnist_helpers.core.device import resolve_device
-from mnist_helpers.training.torch_fit import check_positive
+from mnist_helpers.training.checks import check_positive
 
 
 def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: str | None = None) -> np.ndarray:
@@ -33,7 +33,8 @@ def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000, device: st
     """(N, code_size) codes from an autoencoder's `encode` method."""
     if not callable(getattr(model, "encode", None)):
         raise ValueError(f"model ({type(model).__name__}) has no encode(); pass an autoencoder from models.py.")
-    return _batched(model.encode, model, x, batch_size, device)
+    encoder: Callable[[torch.Tensor], torch.Tensor] = model.encode  # type: ignore[assignment]  # checked callable above
+    return _batched(encoder, model, x, batch_size, device)
 
 
 @torch.inference_mode()

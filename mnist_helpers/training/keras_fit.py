@@ -18,9 +18,10 @@ import numpy as np
 
 from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.device import resolve_device
+from mnist_helpers.training.checks import check_positive
 from mnist_helpers.training.history import History, epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.training.optimizers import OPTIMIZERS
-from mnist_helpers.training.torch_fit import check_positive
+from mnist_helpers.training.seeding import epoch_seed
 
 LOSS = "sparse_categorical_crossentropy"  # integer labels; the author one-hot encoded, same value
 
@@ -167,11 +168,6 @@ class Resumable(keras.callbacks.Callback):
             _save_checkpoint(self.checkpoint, self.model, self.history_out)
 
 
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The seed every RNG gets at the start of `epoch` (0-based): one per (seed, epoch), below 2**32."""
-    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
-
-
 def _state(model: keras.Model) -> list[Any]:
     """Every variable a resumed run needs: weights, seed-generator states, the optimizer's slots and step count."""
     return list(model.variables) + list(model.optimizer.variables)
@@ -182,7 +178,7 @@ def _save_checkpoint(path: str | os.PathLike, model: keras.Model, history: Histo
     arrays = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(_state(model))}
     arrays["history"] = np.array(json.dumps({"meta": history.meta, "rows": history.rows}))
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy stubs take **arrays for allow_pickle
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
 

@@ -50,7 +50,7 @@ def make_optimizer(
             raise ValueError(
                 f"optimizer {name!r} follows Keras, which has no L2 weight decay: use decay_mode='inverse_time'."
             )
-        optimizer = (KerasAdam if key == "keras_adam" else KerasRMSprop)(params, lr=lr)
+        optimizer: torch.optim.Optimizer = (KerasAdam if key == "keras_adam" else KerasRMSprop)(params, lr=lr)
     elif key == "adam":  # fused: one kernel for all parameters, the same update (~2% faster steps on our CNNs)
         optimizer = torch.optim.Adam(params, lr=lr, eps=KERAS_EPSILON, weight_decay=l2, fused=True)
     elif key == "rmsprop":
@@ -71,3 +71,12 @@ def optimizer_name(key: str) -> str:
     if key not in OPTIMIZER_NAMES:
         raise ValueError(f"optimizer {key!r} is not one of {sorted(OPTIMIZER_NAMES)}.")
     return OPTIMIZER_NAMES[key]
+
+
+def scale_lr(opt: torch.optim.Optimizer, scheduler: Any, factor: float) -> None:
+    """Multiply the learning rate by `factor`: the scheduler's base rates (kept in its state, so a resumed run has
+    them) and the optimizer's current ones (the scheduler's per-step factor is applied on top of the base)."""
+    scheduler.base_lrs = [lr * factor for lr in scheduler.base_lrs]
+    for group in opt.param_groups:
+        group["lr"] *= factor
+    scheduler._last_lr = [group["lr"] for group in opt.param_groups]

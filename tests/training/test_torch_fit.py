@@ -16,7 +16,8 @@ from mnist_helpers.training.checkpoints import load_weights, save_weights
 from mnist_helpers.training.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
 from mnist_helpers.training.inference import encode, predict, predict_proba, reconstruct
 from mnist_helpers.training.optimizers import inverse_time_decay, make_optimizer
-from mnist_helpers.training.torch_fit import fit, seed_everything
+from mnist_helpers.training.seeding import seed_everything
+from mnist_helpers.training.torch_fit import fit
 
 N_OVERFIT = 512  # real training images, class-balanced
 N_SMALL = 128  # real training images for the repeatability and resume tests
