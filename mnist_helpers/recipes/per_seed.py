@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.data.mnist import MNIST
 from mnist_helpers.recipes import sweeps as sweep
 from mnist_helpers.recipes import train_or_reuse as reuse
 from mnist_helpers.recipes.saved import Trained
-from mnist_helpers.reproduce.run_record import Run
+
+if TYPE_CHECKING:  # recipes sit below reproduce: they take any run folder, Run is the one in use
+    from mnist_helpers.reproduce.run_record import Run
 
 
 def classifiers_for_seeds(

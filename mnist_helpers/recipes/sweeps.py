@@ -121,9 +121,9 @@ def sweep(
 def _run_folders_locked(calls: list[dict[str, Any]]) -> Iterator[dict[str, str]]:
     """Hold the lock of every profile folder the calls' `run` arguments write to; yield the workers' hand-over."""
     from mnist_helpers.core import locks
-    from mnist_helpers.reproduce.run_record import Run
+    from mnist_helpers.core.paths import RunFolder
 
-    folders = sorted({v.root for call in calls for v in call.values() if isinstance(v, Run)})
+    folders = sorted({v.root for call in calls for v in call.values() if isinstance(v, RunFolder)})
     with contextlib.ExitStack() as stack:
         for folder in folders:
             stack.enter_context(locks.folder_lock(folder))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -26,11 +26,13 @@ from mnist_helpers.recipes.saved import (
     stored_meta,
     validation_split,
 )
-from mnist_helpers.reproduce.run_record import Run
 from mnist_helpers.training.checkpoints import load_weights, save_weights, weights_meta
 from mnist_helpers.training.inference import predict_proba, reconstruct
 from mnist_helpers.training.seeding import seed_everything
 from mnist_helpers.training.torch_fit import fit
+
+if TYPE_CHECKING:  # recipes sit below reproduce: they take any run folder, Run is the one in use
+    from mnist_helpers.reproduce.run_record import Run
 
 
 def _train_torch(
