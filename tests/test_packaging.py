@@ -1,12 +1,14 @@
 """Packaging: the helper package needs only its own dependencies; extras, conda and the wheel agree."""
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,3 +181,20 @@ def test_the_api_reference_documents_every_subpackage_and_is_in_the_toc():
         assert f".. automodule:: mnist_helpers.{name}\n" in api
     assert "- file: book/api" in (ROOT / "_toc.yml").read_text()
     assert "sphinx.ext.autodoc" in yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["extra_extensions"]
+
+
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        ("artifacts/full/metrics/03_mlp.json", False),  # the published run's figures
+        ("artifacts/full/models/mlp-adam-seed0.pt", True),
+        ("artifacts/full/checkpoints/mlp-adam-seed0.ckpt", True),
+        ("artifacts/quick/metrics/03_mlp.json", True),
+        ("artifacts/mine/metrics/03_mlp.json", True),  # a profile of one's own, as the README suggests
+    ],
+)
+def test_git_ignores_every_artifact_but_the_published_metrics(path, ignored):
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.fail("this test needs git and a clone of the repository (CI runs in one)")
+    check = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
+    assert check.returncode == (0 if ignored else 1)

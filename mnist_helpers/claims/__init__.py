@@ -6,6 +6,7 @@ __getattr__, __dir__, __all__ = exports(
     __name__,
     {
         "anchors": ("CLASSIFIERS", "autoencoders_beside", "beside"),
+        "chapter_record": ("ChapterClaims",),
         "author_logs": ("author_best", "author_figure", "author_history"),
         "flip_test": ("flip_tables",),
         "records": ("accuracy_verdicts", "caps_table", "protocol_texts", "verdict_texts"),

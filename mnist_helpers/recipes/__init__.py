@@ -6,7 +6,7 @@ __getattr__, __dir__, __all__ = exports(
     __name__,
     {
         "per_seed": ("classifiers_for_seeds",),
-        "sweeps": ("sweep",),
+        "sweeps": ("ablation_budget", "sweep"),
         "train_or_reuse": ("train_autoencoder", "train_classifier", "train_dutta", "train_keras_dutta"),
     },
 )

@@ -128,3 +128,11 @@ def _run_folders_locked(calls: list[dict[str, Any]]) -> Iterator[dict[str, str]]
         for folder in folders:
             stack.enter_context(locks.folder_lock(folder))
         yield locks.env_for_children(folders) | {PARENT_ENV: str(os.getpid())}
+
+
+ABLATION_SEEDS = 3  # seeds per ablation arm: the chapters' time budget
+
+
+def ablation_budget(epochs: int, ablation_epochs: int, seeds: Sequence[int]) -> tuple[int, list[int]]:
+    """The epochs and seeds of every ablation arm: no more epochs than the headline runs, their first seeds."""
+    return min(epochs, ablation_epochs), list(seeds[:ABLATION_SEEDS])

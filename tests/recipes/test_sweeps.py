@@ -104,3 +104,10 @@ def test_a_sweep_holds_its_run_folder_and_hands_the_lock_to_its_workers(tmp_path
     with locks.folder_lock(run.root):  # this process holds it, as the sweep's parent does
         env = locks.env_for_children([run.root])
     assert json.loads(env[locks.HELD_ENV]) == {str(run.root.resolve()): os.getpid()}
+
+
+def test_ablation_arms_train_no_longer_than_the_headline_runs_on_their_first_seeds():
+    from mnist_helpers.recipes.sweeps import ablation_budget
+
+    assert ablation_budget(10, 3, (5, 6, 7, 8, 9)) == (3, [5, 6, 7])
+    assert ablation_budget(2, 3, [0]) == (2, [0])  # a quick run: fewer epochs and seeds than the budget allows
