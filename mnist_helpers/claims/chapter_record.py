@@ -8,7 +8,7 @@ from mnist_helpers.claims.verdicts import FactVerdict, Verdict, cap
 
 
 def verdict_record(verdict: Verdict | FactVerdict | dict[str, Any]) -> dict[str, Any]:
-    """A verdict as JSON-ready values: an accuracy Verdict's `record()`, a FactVerdict's fields and text, a dict as is."""
+    """A verdict as JSON-ready values: a Verdict's `record()`, a FactVerdict's fields and text, a dict as is."""
     if isinstance(verdict, Verdict):
         return verdict.record()
     if isinstance(verdict, FactVerdict):

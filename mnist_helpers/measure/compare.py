@@ -195,7 +195,8 @@ def _saved_keras_dutta(trained: Trained, run: Run | None) -> Any:
             f"({weights}); pass the chapter's `run`, or score the model where it was trained."
         )
     from mnist_helpers.models.keras_cnn import dutta_cnn
+    from mnist_helpers.recipes.saved import load_keras_weights
 
     model = dutta_cnn(rotation_factor=key["rotation_factor"], seed=key["seed"])
-    model.load_weights(weights)
+    load_keras_weights(model, weights)
     return model

@@ -19,6 +19,7 @@ import torch
 from mnist_helpers.core.provenance import code_version
 from mnist_helpers.data.mnist import MNIST
 from mnist_helpers.models import torch_nets as models
+from mnist_helpers.training.checkpoints import arrays_checksum
 from mnist_helpers.training.history import FORMAT, History
 
 KERAS_META_ATTR = "mnist_helpers_meta"  # HDF5 attribute of a Keras .weights.h5 holding its key and history (JSON)
@@ -84,6 +85,43 @@ def model_key(split: MNIST, **settings: Any) -> dict[str, Any]:
     """Everything that makes a model: its settings, the data it saw (sizes and fingerprint), the code version."""
     n = {"n_train": len(split.train_labels), "n_test": len(split.test_labels)}
     return {**settings, **n, "data": data_fingerprint(split), "code_version": code_version()}
+
+
+KERAS_CHECKSUM = "weights_checksum"  # the meta entry holding a Keras weights file's checksum
+
+
+def keras_checksum(model: Any) -> str:
+    """The checksum of a Keras model's weights, in order (by position: Keras numbers layer names per session)."""
+    return arrays_checksum((str(i), np.asarray(v.numpy())) for i, v in enumerate(model.weights))
+
+
+def save_keras_weights(model: Any, weights: Path, meta: dict[str, Any]) -> None:
+    """Write a Keras model's weights to `weights` atomically, with `meta` and the weights' checksum inside the file."""
+    import h5py
+
+    from mnist_helpers.core.atomic import atomic_path
+
+    meta = {**meta, KERAS_CHECKSUM: keras_checksum(model)}
+    with atomic_path(weights, suffix=".weights.h5") as tmp:  # a unique temporary; Keras insists on the suffix
+        model.save_weights(tmp)
+        with h5py.File(tmp, "r+") as f:  # inside the weights file, before it is moved in
+            f.attrs[KERAS_META_ATTR] = json.dumps(meta)
+
+
+def load_keras_weights(model: Any, weights: Path) -> None:
+    """Load a Keras .weights.h5 written by the recipes into `model`, checking it against its stored checksum."""
+    meta = keras_meta(weights) or {}
+    try:
+        model.load_weights(weights)
+    except Exception as e:  # h5py/keras raise many types for a damaged file
+        raise ValueError(
+            f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
+        ) from None
+    if meta.get(KERAS_CHECKSUM) != keras_checksum(model):
+        raise ValueError(
+            f"{weights}: its weights do not match their checksum (damaged, or saved before checksums); "
+            "delete it and re-run this chapter."
+        )
 
 
 def keras_meta(weights: Path) -> dict[str, Any] | None:

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from mnist_helpers.augment import transforms as aug
-from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.locks import locks_run_folder
 from mnist_helpers.data.mnist import MNIST, to_keras, to_tensor
 from mnist_helpers.models import torch_nets as models
 from mnist_helpers.recipes.saved import (
     CLASSIFIER_DEFAULTS,
-    KERAS_META_ATTR,
     Trained,
     announce,
     classifier_key,
     classifier_tag,
     keras_meta,
+    load_keras_weights,
     model_key,
+    save_keras_weights,
     saved_history,
     stored_meta,
     validation_split,
@@ -55,7 +54,7 @@ def _train_torch(
         load_weights(model, weights)
     else:
         checkpoint = run.path("checkpoints", f"{tag}.ckpt")
-        history = fit(model, x_train, y_train, x_test, y_test, checkpoint=checkpoint, **fit_kwargs)
+        history = fit(model, x_train, y_train, x_test, y_test, checkpoint=checkpoint, run_key=key, **fit_kwargs)
         save_weights(model, weights, meta=stored_meta(key, history))  # one file: weights, key and history together
         checkpoint.unlink(missing_ok=True)
         reuse = False
@@ -238,7 +237,6 @@ def train_keras_dutta(
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
     announce(label)
-    import h5py
     import keras
 
     from mnist_helpers.core.device import resolve_device
@@ -264,12 +262,7 @@ def train_keras_dutta(
     x_test = to_keras(split.test_images)
     history = saved_history(keras_meta(weights), key, weights) if reuse and weights.exists() else None
     if history is not None:
-        try:
-            model.load_weights(weights)
-        except Exception as e:  # h5py/keras raise many types for a damaged file
-            raise ValueError(
-                f"{weights}: cannot be read ({type(e).__name__}); delete it and re-run this chapter."
-            ) from None
+        load_keras_weights(model, weights)
     else:
         checkpoint = run.path("checkpoints", f"{tag}.npz")
         history = fit_keras(
@@ -286,11 +279,9 @@ def train_keras_dutta(
             seed=seed,
             device=device,
             checkpoint=checkpoint,
+            run_key=key,
         )
-        with atomic_path(weights, suffix=".weights.h5") as tmp:  # a unique temporary; Keras insists on the suffix
-            model.save_weights(tmp)
-            with h5py.File(tmp, "r+") as f:  # key and history inside the weights file, before it is moved in
-                f.attrs[KERAS_META_ATTR] = json.dumps(stored_meta(key, history))
+        save_keras_weights(model, weights, stored_meta(key, history))
         checkpoint.unlink(missing_ok=True)
         reuse = False
     return Trained(tag, model, history, keras_predict_proba(model, x_test, device=device), reuse, key)

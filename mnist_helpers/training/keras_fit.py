@@ -18,6 +18,7 @@ import numpy as np
 
 from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.device import resolve_device
+from mnist_helpers.training.checkpoints import plain
 from mnist_helpers.training.checks import check_positive
 from mnist_helpers.training.history import History, epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.training.optimizers import OPTIMIZERS
@@ -99,6 +100,7 @@ def fit_keras(
     progress: str = "auto",
     device: str = "cpu",  # "cpu" or "cuda": where Keras places the weights and batches (keras.device)
     checkpoint: str | os.PathLike | None = None,
+    run_key: dict[str, Any] | None = None,  # what else made the run (model settings, recipe, code): resume checks it
 ) -> History:
     """Compile `model` (sparse categorical cross-entropy, accuracy) and train it, validating on the test set.
 
@@ -110,7 +112,8 @@ def fit_keras(
 
     Each epoch starts from RNGs seeded by (seed, epoch), so a run resumed from `checkpoint` (weights,
     optimizer state, the random layers' seed states and the history, written atomically after every
-    epoch) shuffles and augments exactly as an uninterrupted run and ends with the same weights.
+    epoch) shuffles and augments exactly as an uninterrupted run and ends with the same weights. A checkpoint made
+    with other settings, or another `run_key`, is stale: training starts from epoch 1.
     """
     check_positive(epochs=epochs, batch_size=batch_size)
     dev = resolve_device(device)
@@ -137,7 +140,8 @@ def fit_keras(
         }
     )
     steps = -(-len(train_x) // batch_size)
-    first = _resume(checkpoint, model, history) if checkpoint is not None and Path(checkpoint).exists() else 0
+    key = plain(run_key or {})
+    first = _resume(checkpoint, model, history, key) if checkpoint is not None and Path(checkpoint).exists() else 0
     with keras.device(str(dev)):
         model.fit(
             train_x,
@@ -148,7 +152,7 @@ def fit_keras(
             validation_data=validation,
             shuffle=True,
             verbose=0,
-            callbacks=[EpochRecorder(history, epochs, steps, mode), Resumable(seed, checkpoint, history)],
+            callbacks=[EpochRecorder(history, epochs, steps, mode), Resumable(seed, checkpoint, history, key)],
         )
     return history
 
@@ -156,16 +160,18 @@ def fit_keras(
 class Resumable(keras.callbacks.Callback):
     """Seed every RNG per (seed, epoch) before the epoch draws from them; write a checkpoint after it."""
 
-    def __init__(self, seed: int, checkpoint: str | os.PathLike | None, history: History) -> None:
+    def __init__(
+        self, seed: int, checkpoint: str | os.PathLike | None, history: History, run_key: dict[str, Any]
+    ) -> None:
         super().__init__()
-        self.seed, self.checkpoint, self.history_out = seed, checkpoint, history
+        self.seed, self.checkpoint, self.history_out, self.run_key = seed, checkpoint, history, run_key
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         keras.utils.set_random_seed(epoch_seed(self.seed, epoch))  # shuffling draws torch's global RNG here
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.checkpoint is not None:
-            _save_checkpoint(self.checkpoint, self.model, self.history_out)
+            _save_checkpoint(self.checkpoint, self.model, self.history_out, self.run_key)
 
 
 def _state(model: keras.Model) -> list[Any]:
@@ -173,17 +179,17 @@ def _state(model: keras.Model) -> list[Any]:
     return list(model.variables) + list(model.optimizer.variables)
 
 
-def _save_checkpoint(path: str | os.PathLike, model: keras.Model, history: History) -> None:
+def _save_checkpoint(path: str | os.PathLike, model: keras.Model, history: History, run_key: dict[str, Any]) -> None:
     """Write the training state after an epoch to `path` atomically (an .npz; no pickles)."""
     arrays = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(_state(model))}
-    arrays["history"] = np.array(json.dumps({"meta": history.meta, "rows": history.rows}))
+    arrays["history"] = np.array(json.dumps({"meta": history.meta, "rows": history.rows, "run_key": run_key}))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy stubs take **arrays for allow_pickle
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
 
 
-def _resume(path: str | os.PathLike, model: keras.Model, history: History) -> int:
+def _resume(path: str | os.PathLike, model: keras.Model, history: History, run_key: dict[str, Any]) -> int:
     """Restore a checkpoint made with the same settings; return the next epoch (0-based; 0 when it does not match)."""
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
@@ -194,9 +200,12 @@ def _resume(path: str | os.PathLike, model: keras.Model, history: History) -> in
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{path}: checkpoint cannot be read ({e}); delete it and re-run.") from None
     variables = _state(model)
-    if stored["meta"] != json.loads(json.dumps(history.meta)) or [v.shape for v in values] != [
-        tuple(v.shape) for v in variables
-    ]:
+    same_key = stored.get("run_key", {}) == run_key
+    if (
+        not same_key
+        or stored["meta"] != plain(history.meta)
+        or [v.shape for v in values] != [tuple(v.shape) for v in variables]
+    ):
         print(f"{Path(path).name}: made with other settings; starting from epoch 1.", flush=True)
         return 0
     for variable, value in zip(variables, values):

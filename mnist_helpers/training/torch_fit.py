@@ -51,6 +51,7 @@ def fit(
     lr_patience: int | None = None,  # cut the learning rate after this many epochs without a real gain in val_loss
     lr_factor: float = 0.5,  # what each cut multiplies the learning rate by
     device: str = "cpu",  # "cpu" or "cuda": where the model, data, augmentation and its random draws live
+    run_key: dict[str, Any] | None = None,  # what else made the run (model settings, recipe, code): resume checks it
 ) -> History:
     """Train `model` in place and return its per-epoch History; the model is left in eval mode.
 
@@ -59,7 +60,8 @@ def fit(
     the seed and the model's initial weights. Loss "mse" trains an autoencoder on its own (augmented)
     input; its accuracies are None. With `checkpoint`, the full training state is written atomically
     after every epoch, and a run started with the same parameters resumes after the last saved epoch,
-    ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed).
+    ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed); one made
+    with other settings, or another `run_key`, is stale and training starts from epoch 1.
     With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has made no
     real gain (a fall of more than `min_delta` of its value at the last gain; any fall when 0) for `patience`
     epochs, the weights of the lowest-val_loss epoch are restored, and meta records "best_epoch",
@@ -111,7 +113,7 @@ def fit(
     if channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch accepts it; its stubs not
     fresh = checkpoint is None or not Path(checkpoint).exists()
-    first = 1 if fresh or checkpoint is None else resume(checkpoint, model, opt, scheduler, history, epochs)
+    first = 1 if fresh or checkpoint is None else resume(checkpoint, model, opt, scheduler, history, epochs, run_key)
     best = best_so_far(history, checkpoint if first > 1 else None)
     for epoch in range(first, epochs + 1):
         if patience is not None and stalled(_val_losses(history), patience, min_delta):
@@ -123,7 +125,7 @@ def fit(
         if lr_patience is not None and epoch in lr_cuts(_val_losses(history), lr_patience, min_delta):
             scale_lr(opt, scheduler, lr_factor)
         if checkpoint is not None:
-            save_state(checkpoint, training_state(epoch, model, opt, scheduler, history, best["model"]))
+            save_state(checkpoint, training_state(epoch, model, opt, scheduler, history, best["model"], run_key))
     _finish(model, history, best, patience, lr_patience, min_delta)
     return history
 

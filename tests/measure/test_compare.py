@@ -157,11 +157,12 @@ def test_heldout_accuracy_names_the_missing_keras_weights(tmp_path):
 def test_heldout_accuracy_rebuilds_a_keras_model_a_sweep_left_behind(tmp_path):
     from mnist_helpers.data.mnist import to_keras
     from mnist_helpers.models.keras_cnn import dutta_cnn
+    from mnist_helpers.recipes.saved import save_keras_weights
     from mnist_helpers.training.keras_fit import keras_predict_proba
 
     model = dutta_cnn(rotation_factor=0.1, seed=0)
     (tmp_path / "models").mkdir()
-    model.save_weights(tmp_path / "models" / "dutta_keras-adam-seed0.weights.h5")
+    save_keras_weights(model, tmp_path / "models" / "dutta_keras-adam-seed0.weights.h5", {})
     images = np.random.default_rng(0).integers(0, 256, (16, 28, 28), dtype=np.uint8)
     labels = keras_predict_proba(model, to_keras(images)).argmax(axis=1)
     labels[:4] = (labels[:4] + 1) % 10  # 12 of 16 as the saved model reads them

@@ -112,8 +112,8 @@ def test_resuming_from_an_epoch_checkpoint_ends_exactly_like_an_uninterrupted_ru
     initial = [v.numpy().copy() for v in model.variables]
     save, copies = kt._save_checkpoint, []
 
-    def save_and_copy(path, model, history):  # keep the checkpoint as it was after each epoch
-        save(path, model, history)
+    def save_and_copy(path, model, history, run_key):  # keep the checkpoint as it was after each epoch
+        save(path, model, history, run_key)
         copies.append(shutil.copy(path, tmp_path / f"after{len(copies) + 1}.npz"))
 
     monkeypatch.setattr(kt, "_save_checkpoint", save_and_copy)
@@ -132,3 +132,14 @@ def test_checkpoint_from_other_settings_starts_from_epoch_one(toy, tmp_path, cap
         model, x, y, None, None, epochs=2, batch_size=8, seed=0, progress="none", checkpoint=tmp_path / "c"
     )
     assert "made with other settings" in capsys.readouterr().out and len(history.rows) == 2
+
+
+def test_a_checkpoint_made_under_another_run_key_starts_from_epoch_one(toy, tmp_path, capsys):
+    model, x, y = toy
+    fit_args = dict(epochs=1, batch_size=8, seed=0, progress="none", checkpoint=tmp_path / "k")
+    fit_keras(model, x, y, None, None, run_key={"rotation_factor": 0.1}, **fit_args)
+    capsys.readouterr()
+    again = fit_keras(model, x, y, None, None, run_key={"rotation_factor": 0.1}, **fit_args)
+    assert "resuming at epoch 2" in capsys.readouterr().out and len(again.rows) == 1  # done: nothing re-run
+    other = fit_keras(model, x, y, None, None, run_key={"rotation_factor": 0.0}, **fit_args)
+    assert "made with other settings; starting from epoch 1" in capsys.readouterr().out and len(other.rows) == 1

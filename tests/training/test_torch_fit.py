@@ -12,7 +12,7 @@ import torch
 from mnist_helpers.augment.transforms import shah_augment
 from mnist_helpers.data.mnist import load_mnist, stratified_subset, to_tensor
 from mnist_helpers.models.torch_nets import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
-from mnist_helpers.training.checkpoints import load_weights, save_weights
+from mnist_helpers.training.checkpoints import load_weights, save_weights, weights_meta
 from mnist_helpers.training.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
 from mnist_helpers.training.inference import encode, predict, predict_proba, reconstruct
 from mnist_helpers.training.optimizers import inverse_time_decay, make_optimizer
@@ -48,7 +48,7 @@ def small(mnist):
     )
 
 
-def dutta_run(small, epochs, seed=0, checkpoint=None, batch_size=32, progress="none"):
+def dutta_run(small, epochs, seed=0, checkpoint=None, batch_size=32, progress="none", run_key=None):
     """A fresh seeded DuttaCNNTorch (dropout, BatchNorm, random rotation) trained with Shah's augmentation."""
     seed_everything(seed)
     model = DuttaCNNTorch()
@@ -61,6 +61,7 @@ def dutta_run(small, epochs, seed=0, checkpoint=None, batch_size=32, progress="n
         augment=shah_augment,
         seed=seed,
         checkpoint=checkpoint,
+        run_key=run_key,
         progress=progress,
     )
     return model, history
@@ -336,3 +337,44 @@ def test_last_and_best_table_labels_the_best_epoch_optimistic():
     table = last_and_best({"seed 0": history})
     assert table.loc["seed 0", "last epoch (%)"] == pytest.approx(98.0)
     assert table.loc["seed 0", "best epoch (%), optimistic"] == pytest.approx(99.0)
+
+
+def test_a_checkpoint_made_under_another_run_key_is_stale(small, tmp_path, capsys):
+    # The twin's rotation factor is a constructor setting fit cannot see: the recipe's key carries it.
+    checkpoint = tmp_path / "run.pt"
+    dutta_run(small, epochs=1, checkpoint=checkpoint, run_key={"rotation_factor": 0.1, "epochs": 1})
+    capsys.readouterr()
+    dutta_run(small, epochs=2, checkpoint=checkpoint, run_key={"rotation_factor": 0.1, "epochs": 2})
+    assert "resuming at epoch 2/2" in capsys.readouterr().out  # a longer run of the same key resumes
+    _, history = dutta_run(small, epochs=2, checkpoint=checkpoint, run_key={"rotation_factor": 0.0, "epochs": 2})
+    out = capsys.readouterr().out
+    assert "stale" in out and "run_key.rotation_factor 0.1 -> 0.0" in out
+    assert [row["epoch"] for row in history.rows] == [1, 2]
+
+
+@pytest.mark.parametrize("damage", ["zeroed tensor", "flipped byte"])
+def test_damaged_weights_are_refused_on_load(small, tmp_path, damage):
+    model, _ = dutta_run(small, epochs=1)
+    path = tmp_path / "dutta.pt"
+    save_weights(model, path, meta={"seed": 0})
+    if damage == "zeroed tensor":  # the stored settings and format intact, the values not
+        state = torch.load(path, weights_only=True)
+        next(iter(state["model"].values())).zero_()
+        torch.save(state, path)
+    else:  # one byte flipped inside the largest tensor's stored values
+        values = max(model.state_dict().values(), key=lambda t: t.numel()).numpy().tobytes()
+        raw = bytearray(path.read_bytes())
+        at = raw.find(values) + len(values) // 2
+        raw[at] ^= 0x01
+        path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="dutta.pt: its weights do not match their checksum"):
+        load_weights(DuttaCNNTorch(), path)
+
+
+def test_weights_of_the_older_format_give_their_meta_but_never_their_weights(small, tmp_path):
+    model, _ = dutta_run(small, epochs=1)
+    path = tmp_path / "old.pt"
+    torch.save({"format": "mnist_helpers.weights/1", "model": model.state_dict(), "meta": {"seed": 0}}, path)
+    assert weights_meta(path) == {"seed": 0}  # a recipe compares its key with this, then retrains over the file
+    with pytest.raises(ValueError, match="old.pt: its weights do not match their checksum"):
+        load_weights(DuttaCNNTorch(), path)
