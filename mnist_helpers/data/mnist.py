@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pooch
 
 from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.env import CACHE_DIR_ENV, DATA_DIR_ENV
@@ -139,6 +138,8 @@ def _check_cache(cache: Path) -> None:
 
 def _fetch(url: str, name: str, timeout: float) -> bytes:
     """The whole file at `url`, fetched by pooch into a scratch folder (a partial download raises, never returns)."""
+    import pooch  # only to download: importing it loads tqdm.auto, which warns in kernels without ipywidgets
+
     logger, level = pooch.get_logger(), pooch.get_logger().level
     logger.setLevel(logging.WARNING)  # known_hash=None would log a .gz hash that is not the one we check
     try:

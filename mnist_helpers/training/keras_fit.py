@@ -20,8 +20,9 @@ from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.device import resolve_device
 from mnist_helpers.training.checkpoints import plain
 from mnist_helpers.training.checks import check_positive
-from mnist_helpers.training.history import History, epoch_bar, report_epoch, resolve_progress
+from mnist_helpers.training.history import History
 from mnist_helpers.training.optimizers import OPTIMIZERS
+from mnist_helpers.training.progress import epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.training.seeding import epoch_seed
 
 LOSS = "sparse_categorical_crossentropy"  # integer labels; the author one-hot encoded, same value

@@ -18,8 +18,9 @@ from mnist_helpers.core.device import resolve_device
 from mnist_helpers.training.checkpoints import best_so_far, resume, save_state, training_state
 from mnist_helpers.training.checks import as_data, check_fit_arguments
 from mnist_helpers.training.epoch import Augment, EpochPlan, evaluate, train_epoch
-from mnist_helpers.training.history import History, epoch_bar, report_epoch, resolve_progress
+from mnist_helpers.training.history import History
 from mnist_helpers.training.optimizers import make_optimizer, scale_lr
+from mnist_helpers.training.progress import epoch_bar, report_epoch, resolve_progress
 from mnist_helpers.training.stopping import last_gain_epoch, lr_cuts, stalled
 
 

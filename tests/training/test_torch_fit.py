@@ -13,9 +13,10 @@ from mnist_helpers.augment.transforms import shah_augment
 from mnist_helpers.data.mnist import load_mnist, stratified_subset, to_tensor
 from mnist_helpers.models.torch_nets import MLP, DenseAutoencoder, DuttaCNNTorch, ShahCNN
 from mnist_helpers.training.checkpoints import load_weights, save_weights, weights_meta
-from mnist_helpers.training.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best, resolve_progress
+from mnist_helpers.training.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best
 from mnist_helpers.training.inference import encode, predict, predict_proba, reconstruct
 from mnist_helpers.training.optimizers import inverse_time_decay, make_optimizer
+from mnist_helpers.training.progress import resolve_progress
 from mnist_helpers.training.seeding import seed_everything
 from mnist_helpers.training.torch_fit import fit
 
@@ -378,3 +379,22 @@ def test_weights_of_the_older_format_give_their_meta_but_never_their_weights(sma
     assert weights_meta(path) == {"seed": 0}  # a recipe compares its key with this, then retrains over the file
     with pytest.raises(ValueError, match="old.pt: its weights do not match their checksum"):
         load_weights(DuttaCNNTorch(), path)
+
+
+def test_a_progress_bar_without_ipywidgets_is_tqdms_text_bar_and_the_notebook_bar_loads_only_for_a_bar(monkeypatch):
+    import importlib.util
+    import subprocess
+    import sys
+
+    from mnist_helpers.training import progress
+
+    code = "import sys, mnist_helpers.training.torch_fit, mnist_helpers.data; print({'tqdm.auto'} & set(sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "set()"
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "ipywidgets" else real_find_spec(n, *a))
+    bar = progress.epoch_bar(1, 2, 10, "bar")
+    try:
+        assert type(bar).__module__ == "tqdm.std"  # the notebook bar would warn "IProgress not found"
+    finally:
+        bar.close()
+    assert progress.epoch_bar(1, 2, 10, "lines") is None
