@@ -198,3 +198,17 @@ def test_git_ignores_every_artifact_but_the_published_metrics(path, ignored):
         pytest.fail("this test needs git and a clone of the repository (CI runs in one)")
     check = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
     assert check.returncode == (0 if ignored else 1)
+
+
+def test_the_version_has_one_source_the_package_metadata_and_the_citation_follows_it():
+    import mnist_helpers
+
+    assert mnist_helpers.__version__ == PROJECT["version"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert str(citation["version"]) == PROJECT["version"]
+    assert '__version__ = "0' not in (ROOT / "mnist_helpers" / "__init__.py").read_text()  # no second literal
+
+
+def test_python_dash_m_mnist_helpers_is_the_runner():
+    main = (ROOT / "mnist_helpers" / "__main__.py").read_text()
+    assert "from mnist_helpers.reproduce.runner import main" in main and 'prog="python -m mnist_helpers"' in main

@@ -1,4 +1,7 @@
-"""Run every chapter notebook through papermill with a named profile, into book/, resuming where it stopped."""
+"""Run every chapter notebook through papermill with a profile, resuming where it stopped.
+
+The full profile publishes into book/; every other profile writes into artifacts/<profile>/notebooks/ unless told.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import mnist_helpers
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
 from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV
@@ -24,6 +28,29 @@ from mnist_helpers.reproduce.profile_spec import chapter_parameters, declared_pa
 from mnist_helpers.reproduce.scheduling import run_parallel
 
 DIRTY_ENV = ALLOW_DIRTY_ENV  # the name runner used; core.env holds it
+PUBLISHED_PROFILE = "full"  # the profile whose executed chapters are the book
+
+
+def profile_name(profile: str | os.PathLike, spec: dict[str, Any]) -> str:
+    """The profile's name: the one its file sets for every chapter (all: profile:), else the name or file stem."""
+    return str(spec["all"].get("profile") or Path(profile).stem)
+
+
+def default_out_dir(notebooks_dir: Path, name: str, publish: bool = False) -> Path:
+    """book/ beside the notebooks for the published profile (or with `publish`); else artifacts/<name>/notebooks/."""
+    root = Path(notebooks_dir).resolve().parent
+    return root / "book" if name == PUBLISHED_PROFILE or publish else root / "artifacts" / name / "notebooks"
+
+
+def refuse_unpublished_profile(notebooks_dir: Path, out_dir: Path, name: str, publish: bool) -> None:
+    """Raise when a profile other than the published one would write into book/ without --publish."""
+    if name == PUBLISHED_PROFILE or publish or Path(out_dir).resolve() != Path(notebooks_dir).resolve().parent / "book":
+        return
+    raise RuntimeError(
+        f"refusing to write the {name!r} profile's chapters into {Path(out_dir).resolve()}: book/ holds the "
+        f"published {PUBLISHED_PROFILE!r} run, and the next book build would mix the two. Leave out --out "
+        f"(they go to artifacts/{name}/notebooks/), or pass --publish to mean it."
+    )
 
 
 def absolute_env_paths() -> None:
@@ -62,15 +89,19 @@ def run(
     allow_dirty: bool = False,
     jobs: int = 1,
     scheduler: str | None = None,
+    publish: bool = False,
 ) -> dict[str, float]:
     """Run the profile's notebooks in order; skip the ones already current; stop at the first failure.
 
-    `notebooks_dir` defaults to default_notebooks_dir(), `out_dir` to the book/ folder beside it; publishing
-    there from a git tree with uncommitted changes is refused unless `allow_dirty`.
+    `notebooks_dir` defaults to default_notebooks_dir(); `out_dir` to the book/ folder beside it for the full
+    profile, to artifacts/<profile>/notebooks/ beside it for any other (book/ only with `publish`). Publishing
+    from a git tree with uncommitted changes is refused unless `allow_dirty`.
     """
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
-    out_dir = Path(out_dir) if out_dir is not None else notebooks_dir.resolve().parent / "book"
     spec = load_profile(profile, notebooks_dir)
+    name = profile_name(profile, spec)
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(notebooks_dir, name, publish)
+    refuse_unpublished_profile(notebooks_dir, out_dir, name, publish)
     todo = select(notebooks(notebooks_dir), only)
     plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
     dirty = refuse_dirty_publish(notebooks_dir, out_dir, allow_dirty)
@@ -117,9 +148,15 @@ def _holding(folders: list[Path]):
                     os.environ[k] = v
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--profile", default="quick", help="quick, full, seed, or a path to a profile .yaml file")
+def main(argv: list[str] | None = None, prog: str = "mnist-reproduce") -> int:
+    """The command line: `mnist-reproduce` or `python -m mnist_helpers` (same options)."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {mnist_helpers.__version__}")
+    parser.add_argument(
+        "--profile", default="quick", help="quick, full, seed, or a path to a profile .yaml file (default: %(default)s)"
+    )
     parser.add_argument("--only", nargs="*", help="notebook name prefixes to run, e.g. 03 04")
     parser.add_argument(
         "--notebooks",
@@ -128,7 +165,15 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the folder of chapter notebooks (default: ${NOTEBOOKS_ENV}, else notebooks/ beside the package)",
     )
     parser.add_argument(
-        "--out", type=Path, default=None, help="where executed notebooks go (default: book/ beside them)"
+        "--out",
+        type=Path,
+        default=None,
+        help="where executed notebooks go (default: book/ for the full profile, else artifacts/<profile>/notebooks/)",
+    )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="write a profile other than full into book/, the published book (its default --out then)",
     )
     parser.add_argument("--force", action="store_true", help="re-run notebooks even when they are up to date")
     parser.add_argument(
@@ -136,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="publish into book/ although the git tree has uncommitted changes (recorded and shown in the book)",
     )
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once, sharing the cores (default 1)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="notebooks run at once, sharing the cores (default: %(default)s)"
+    )
     parser.add_argument(
         "--scheduler", default=None, help=f"a Dask scheduler (tcp://host:port) to run on; default ${SCHEDULER_ENV}"
     )
@@ -153,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             args.allow_dirty,
             jobs=args.jobs,
             scheduler=args.scheduler,
+            publish=args.publish,
         )
     except KeyboardInterrupt:  # between chapters, or while validating
         print("interrupted (Ctrl-C); finished chapters are kept, re-run to resume.", file=sys.stderr)

@@ -66,8 +66,8 @@ def test_bad_profile_file_fails_before_running_anything(tmp_path, yaml_text, mes
     path = tmp_path / "bad.yaml"
     path.write_text(yaml_text)
     with pytest.raises(ParameterError, match=message):
-        runner.run(str(path), out_dir=tmp_path / "book", notebooks_dir=NOTEBOOKS)
-    assert not (tmp_path / "book").exists()
+        runner.run(str(path), out_dir=tmp_path / "out", notebooks_dir=NOTEBOOKS)
+    assert not (tmp_path / "out").exists()
 
 
 def test_unknown_profile_name_lists_the_known_ones():
@@ -104,7 +104,7 @@ def allow_x(monkeypatch):
 @pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_runner_executes_then_skips_current_notebooks_and_reruns_stale_ones(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     assert list(runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)) == ["01_tiny"]
     executed = nbformat.read(out / "01_tiny.ipynb", as_version=4)
     assert "6" in executed.cells[-1].outputs[0]["text"]
@@ -114,7 +114,7 @@ def test_runner_executes_then_skips_current_notebooks_and_reruns_stale_ones(tmp_
 
 def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs", fail=True)
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     with pytest.raises(
         RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)\.\nThe cell:\n    raise ValueError"
     ):
@@ -126,7 +126,7 @@ def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_
 
 def test_stored_outputs_in_the_source_notebook_do_not_make_results_stale(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
     source = nbformat.read(nbs / "01_tiny.ipynb", as_version=4)
     source.cells[1].outputs = [nbformat.v4.new_output("stream", text="6\n")]
@@ -154,7 +154,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, allow_x, monkeypatch, ca
     monkeypatch.setattr(papermill, "execute_notebook", interrupted)
     nbs = notebook_with(tmp_path / "nbs", "y = 2")
     code = runner.main(
-        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "book")]
+        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "out")]
     )
     err = capsys.readouterr().err.strip()
     assert code == 130 and err.count("\n") == 0, err
@@ -163,18 +163,18 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, allow_x, monkeypatch, ca
 
 def test_out_that_is_a_file_is_one_error_line_naming_it(tmp_path, allow_x, capsys):
     nbs = notebook_with(tmp_path / "nbs", "y = 2")
-    (tmp_path / "book").write_text("a file")
+    (tmp_path / "out").write_text("a file")
     code = runner.main(
-        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "book")]
+        ["--profile", profile_file(tmp_path, 3), "--notebooks", str(nbs), "--out", str(tmp_path / "out")]
     )
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.count("\n") == 0, err
-    assert f"{tmp_path / 'book'} is a file, not a folder" in err
+    assert f"{tmp_path / 'out'} is a file, not a folder" in err
 
 
 def test_stale_temporaries_of_a_killed_runner_are_cleaned_at_start(tmp_path, allow_x):
     nbs = notebook_with(tmp_path / "nbs", "y = 2")
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     out.mkdir()
     stale = out / ".01_tiny.ipynb.k2j3x.tmp.ipynb"
     stale.write_text("{}")
@@ -198,7 +198,7 @@ def test_runner_refuses_a_profile_folder_another_process_holds(tmp_path, allow_x
     try:
         assert holder.stdout.readline().strip() == b"HELD"
         with pytest.raises(RuntimeError, match=rf"artifacts/quick is in use by process {holder.pid} on "):
-            runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)
+            runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs)
     finally:
         holder.kill()
         holder.wait()
@@ -211,8 +211,8 @@ def test_kernels_of_a_runner_may_take_the_lock_the_runner_holds(tmp_path, allow_
         "    print('inside')"
     )
     nbs = notebook_with(tmp_path / "nbs", cell)
-    assert list(runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)) == ["01_tiny"]
-    executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
+    assert list(runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs)) == ["01_tiny"]
+    executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
     assert "inside" in executed.cells[-1].outputs[0]["text"]
 
 
@@ -231,7 +231,7 @@ def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
     nbs = notebook_with(
         tmp_path / "nbs", "y = 2", f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(60)"
     )
-    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "book")]
+    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "out")]
     proc = subprocess.Popen(  # its own process group, as a terminal's foreground job; SIGINT not ignored
         args,
         stdout=subprocess.PIPE,
@@ -253,20 +253,20 @@ def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
 @pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_dead_kernel_prints_one_line_naming_chapter_and_cell_and_exits_non_zero(tmp_path):
     nbs = notebook_with(tmp_path / "nbs", "y = 2", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)  # as OOM")
-    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "book")]
+    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "out")]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "01_tiny stopped: its kernel died (out of memory?) in cell 3 of 3 (import os, signal);" in done.stderr
     assert "re-run to resume" in done.stderr
-    assert not list((tmp_path / "book").glob("*.ipynb"))
+    assert not list((tmp_path / "out").glob("*.ipynb"))
 
 
 def test_only_prefix_that_matches_no_notebook_fails_naming_it_and_the_folder(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
     with pytest.raises(ParameterError, match=rf"--only 99: no notebook in {nbs} starts with '99'.*01_tiny"):
-        runner.run(profile_file(tmp_path, 3), only=["99"], out_dir=tmp_path / "book", notebooks_dir=nbs)
-    assert not (tmp_path / "book").exists()
+        runner.run(profile_file(tmp_path, 3), only=["99"], out_dir=tmp_path / "out", notebooks_dir=nbs)
+    assert not (tmp_path / "out").exists()
 
 
 def test_entry_point_exits_nonzero_when_no_notebook_matches(tmp_path, capsys):
@@ -285,12 +285,13 @@ def test_notebooks_env_variable_points_the_runner_at_a_checkout(tmp_path, monkey
     nbs = tiny_notebooks(tmp_path / "nbs")
     monkeypatch.setenv(runner.NOTEBOOKS_ENV, str(nbs))
     assert list(runner.run(profile_file(tmp_path, 3))) == ["01_tiny"]
-    assert (tmp_path / "book" / "01_tiny.ipynb").is_file()  # book/ beside the notebooks, not beside the package
+    # beside the notebooks, not beside the package: a profile other than full goes to artifacts/<profile>/notebooks/
+    assert (tmp_path / "artifacts" / "p3" / "notebooks" / "01_tiny.ipynb").is_file()
 
 
 def test_runner_streams_each_printed_line_to_the_terminal_with_the_chapter_name(tmp_path, capsys, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
-    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs)
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs)
     assert "  01_tiny | 6\n" in capsys.readouterr().out
 
 
@@ -308,7 +309,7 @@ def test_publishing_into_book_from_a_dirty_tree_is_refused_naming_the_changed_fi
     nbs = git_tree(tmp_path)
     (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
     with pytest.raises(RuntimeError, match=r"refusing to publish into .*book.*notebooks/01_tiny.ipynb.*--allow-dirty"):
-        runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)
+        runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, publish=True)
     assert not (tmp_path / "book").exists()
     assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, out_dir=tmp_path / "elsewhere"))
 
@@ -317,13 +318,13 @@ def test_allow_dirty_publishes_records_the_override_and_a_clean_run_replaces_it(
     nbs = git_tree(tmp_path)
     (nbs / "01_tiny.ipynb").write_text((nbs / "01_tiny.ipynb").read_text().replace("a number", "an edit"))
     monkeypatch.delenv(runner.DIRTY_ENV, raising=False)
-    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, allow_dirty=True)) == ["01_tiny"]
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, allow_dirty=True, publish=True)) == ["01_tiny"]
     made = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[notebook_exec.META_KEY]
     assert made["allow_dirty"] is True
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "edit"], cwd=tmp_path, check=True
     )
-    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs)) == ["01_tiny"]  # now from a commit
+    assert list(runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, publish=True)) == ["01_tiny"]  # committed
     assert (
         "allow_dirty"
         not in nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4).metadata[notebook_exec.META_KEY]
@@ -363,7 +364,7 @@ def _copy_as(folder: Path, *stems: str) -> None:
 def test_parallel_runner_runs_every_chapter_once_then_skips_them(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
     _copy_as(nbs, "04_tiny", "07_tiny", "summary")
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     times = runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2)
     assert sorted(times) == ["01_tiny", "04_tiny", "07_tiny", "summary"]
     assert list(times)[-1] == "summary"  # the unnumbered page finished last
@@ -373,7 +374,7 @@ def test_parallel_runner_runs_every_chapter_once_then_skips_them(tmp_path, allow
 
 def test_parallel_runner_raises_the_first_failure_and_writes_no_output_for_it(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs", fail=True)
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     with pytest.raises(RuntimeError, match=r"01_tiny.ipynb failed in cell \d+ \(ValueError: bad x\)"):
         runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs, jobs=2)
     assert not (out / "01_tiny.ipynb").exists()
@@ -382,13 +383,13 @@ def test_parallel_runner_raises_the_first_failure_and_writes_no_output_for_it(tm
 def test_jobs_must_be_positive(tmp_path, allow_x):
     nbs = tiny_notebooks(tmp_path / "nbs")
     with pytest.raises(ParameterError, match="--jobs 0"):
-        runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=nbs, jobs=0)
+        runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs, jobs=0)
 
 
 def test_runner_executes_chapters_on_a_dask_cluster_given_its_address(tmp_path, allow_x):
     distributed = pytest.importorskip("distributed")
     nbs = tiny_notebooks(tmp_path / "nbs")
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
     ) as cluster:
@@ -400,8 +401,8 @@ def test_runner_executes_chapters_on_a_dask_cluster_given_its_address(tmp_path, 
 
 
 def test_injected_parameters_are_folded_away_in_the_executed_notebook(tmp_path, allow_x):
-    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "book", notebooks_dir=tiny_notebooks(tmp_path / "nbs"))
-    executed = nbformat.read(tmp_path / "book" / "01_tiny.ipynb", as_version=4)
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=tiny_notebooks(tmp_path / "nbs"))
+    executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "hide-input" in injected[0].metadata["tags"]
 
@@ -454,7 +455,7 @@ def _executed(tmp_path: Path, times: dict[str, float], recorded: bool = False) -
     recorded in its metadata (`recorded`, as runs now do) or only as the file's modification time."""
     nbs = tiny_notebooks(tmp_path / "nbs")
     _copy_as(nbs, "04_tiny", "07_tiny", "summary")
-    out = tmp_path / "book"
+    out = tmp_path / "out"
     out.mkdir()
     plans = [(nbs / f"{stem}.ipynb", {}) for stem in ("01_tiny", "04_tiny", "07_tiny", "summary")]
     for nb, params_ in plans:
@@ -490,3 +491,34 @@ def test_a_chapter_older_than_one_it_needs_is_rerun(tmp_path):
 def test_the_time_a_run_recorded_decides_over_the_files_time(tmp_path):
     plans, out = _executed(tmp_path, ORDERED, recorded=True)  # a checkout wrote the files in reverse order
     assert scheduling.to_run(plans, out, force=False, dirty=False) == {}
+
+
+def test_the_full_profile_publishes_into_book_and_every_other_profile_writes_beside_its_artifacts(tmp_path):
+    notebooks_dir = tmp_path / "notebooks"
+    assert runner.default_out_dir(notebooks_dir, "full") == tmp_path / "book"
+    assert runner.default_out_dir(notebooks_dir, "quick") == tmp_path / "artifacts" / "quick" / "notebooks"
+    runner.refuse_unpublished_profile(notebooks_dir, tmp_path / "book", "full", publish=False)
+    runner.refuse_unpublished_profile(notebooks_dir, tmp_path / "elsewhere", "quick", publish=False)
+    runner.refuse_unpublished_profile(notebooks_dir, tmp_path / "book", "quick", publish=True)  # meant
+    with pytest.raises(RuntimeError, match="refusing to write the 'quick' profile's chapters into .*book.*--publish"):
+        runner.refuse_unpublished_profile(notebooks_dir, tmp_path / "book", "quick", publish=False)
+
+
+def test_a_profile_file_is_named_by_its_profile_key_or_its_stem():
+    assert runner.profile_name("my-seed.yaml", {"all": {"profile": "mine"}, "chapters": {}}) == "mine"
+    assert runner.profile_name("path/to/my-seed.yaml", {"all": {}, "chapters": {}}) == "my-seed"
+    assert runner.profile_name("quick", {"all": {"profile": "quick"}, "chapters": {}}) == "quick"
+
+
+def test_the_command_line_names_itself_shows_its_defaults_and_its_version(capsys):
+    import mnist_helpers
+
+    with pytest.raises(SystemExit):
+        runner.main(["--help"], prog="python -m mnist_helpers")
+    shown = capsys.readouterr().out
+    assert (
+        shown.startswith("usage: python -m mnist_helpers") and "(default: quick)" in shown and "(default: 1)" in shown
+    )
+    with pytest.raises(SystemExit):
+        runner.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"mnist-reproduce {mnist_helpers.__version__}"
