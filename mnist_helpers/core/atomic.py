@@ -7,6 +7,7 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -14,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-TMP_MARK = ".tmp"  # every temporary is `.<name>.<random>.tmp<suffix>`: .gitignore and clean_stale match it
-STALE_AFTER = 60.0  # seconds: a temporary older than this (and not being written under a lock) is debris
+TMP_MARK = ".mnist-tmp"  # every temporary is `.<name>.<pid>.<random>.mnist-tmp<suffix>`: .gitignore matches it
+# What clean_stale may delete: exactly the names atomic_path makes (a user's `.thesis.tmp.docx` never matches).
+OUR_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[a-z0-9_]{8}" + re.escape(TMP_MARK) + r"(\..+)?$")
+STALE_AFTER = 60.0  # seconds: a temporary older than this, whose writer is gone, is debris
 
 
 class WriteError(OSError):
@@ -66,7 +69,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     tmp_path: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TMP_MARK + suffix)
+        prefix = f".{target.name}.{os.getpid()}."  # the writer's pid: clean_stale leaves a live writer's file alone
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=TMP_MARK + suffix)
         os.fchmod(fd, 0o666 & ~_umask())
         os.close(fd)
         tmp_path = Path(tmp)
@@ -85,7 +89,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
 
 
 def clean_stale(folder: str | os.PathLike, older_than: float = STALE_AFTER, recursive: bool = False) -> list[Path]:
-    """Delete temporaries left in `folder` by killed or failed writes (older than `older_than` s); return them."""
+    """Delete temporaries that atomic_path made in `folder` and whose writer is gone (older than `older_than` s);
+    return them. Only names of atomic_path's exact form are touched: nothing else of the user's is ever removed."""
     root = Path(folder)
     if not root.is_dir():
         return []
@@ -93,13 +98,28 @@ def clean_stale(folder: str | os.PathLike, older_than: float = STALE_AFTER, recu
     found = root.rglob(pattern) if recursive else root.glob(pattern)
     now, removed = time.time(), []
     for p in found:
+        ours = OUR_TEMPORARY.match(p.name)
         try:
-            if p.is_file() and now - p.stat().st_mtime >= older_than:
+            debris = ours and not p.is_symlink() and p.is_file() and not _alive(int(ours["pid"]))
+            if debris and now - p.stat().st_mtime >= older_than:
                 p.unlink()
                 removed.append(p)
         except OSError:  # gone already, or not ours to delete: leave it
             continue
     return removed
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this pid runs on this machine (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    except OverflowError:  # not a pid this system can have
+        return False
+    return True
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:

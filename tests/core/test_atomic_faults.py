@@ -72,15 +72,23 @@ def test_temporaries_have_unique_names_matched_by_the_stale_pattern_and_ignored_
         atomic.atomic_path(tmp_path / "m.weights.h5", suffix=".weights.h5") as a,
         atomic.atomic_path(tmp_path / "m.weights.h5", suffix=".weights.h5") as b,
     ):
-        assert a != b and a.name.endswith(".tmp.weights.h5") and a.name.startswith(".m.weights.h5.")
+        assert (
+            a != b and a.name.endswith(".mnist-tmp.weights.h5") and a.name.startswith(f".m.weights.h5.{os.getpid()}.")
+        )
         a.write_bytes(b"a")
         b.write_bytes(b"b")
-    for debris in (a, b):  # as a killed writer would leave them
-        debris.write_bytes(b"half")
-    assert set(atomic.clean_stale(tmp_path, older_than=0)) == {a, b}
+    assert atomic.clean_stale(tmp_path, older_than=0) == []  # a live writer's (ours, here) are left alone
+    gone = dead_pid()
+    debris = [tmp_path / p.name.replace(f".{os.getpid()}.", f".{gone}.") for p in (a, b)]
+    for path in debris:  # as a killed writer would leave them
+        path.write_bytes(b"half")
+    assert set(atomic.clean_stale(tmp_path, older_than=0)) == set(debris)
     assert [p.name for p in tmp_path.iterdir()] == ["m.weights.h5"]
     root = Path(__file__).resolve().parents[2]
-    for name in ("book/.03_mlp.ipynb.k2j3.tmp.ipynb", "artifacts/full/metrics/.03_mlp.json.k2j3.tmp"):
+    for name in (
+        "book/.03_mlp.ipynb.7.k2j3abcd.mnist-tmp.ipynb",
+        "artifacts/full/metrics/.03_mlp.json.7.k2j3abcd.mnist-tmp",
+    ):
         assert subprocess.run(["git", "check-ignore", "-q", name], cwd=root).returncode == 0, name
 
 
@@ -88,3 +96,25 @@ def test_json_writes_refuse_nan_naming_the_file_and_where(tmp_path):
     with pytest.raises(ValueError, match=r"m.json: not written: \['rows'\]\[1\]\['loss'\] is NaN"):
         write_json(tmp_path / "m.json", {"rows": [{"loss": 1.0}, {"loss": float("nan")}]})
     assert not (tmp_path / "m.json").exists()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_files_of_the_user_that_look_temporary_are_never_removed(tmp_path):
+    gone = dead_pid()
+    theirs = [
+        tmp_path / ".thesis.tmp.docx",
+        tmp_path / "deep" / "er" / ".notes.tmp",
+        tmp_path / f".plan.{gone}.abc.mnist-tmp",  # not atomic_path's exact form (8 random characters)
+    ]
+    ours = tmp_path / "deep" / f".03_mlp.json.{gone}.k2j3abcd.mnist-tmp"
+    for path in [*theirs, ours]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("keep me" if path in theirs else "{")
+    assert atomic.clean_stale(tmp_path, older_than=0, recursive=True) == [ours]
+    assert all(path.read_text() == "keep me" for path in theirs)

@@ -217,7 +217,7 @@ def test_corrupt_first_mirror_falls_through_to_a_good_one(tiny, tmp_path):
 def test_leftover_temp_file_is_not_mistaken_for_data(tiny, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / ".train-images-idx3-ubyte.gz.abc.tmp").write_bytes(b"half")
+    (cache / ".train-images-idx3-ubyte.gz.1.abcdefgh.mnist-tmp").write_bytes(b"half")
     with Server(tiny) as server:
         assert load_mnist(mirrors=[server.url], timeout=5).train_images.shape == (20, 28, 28)
 

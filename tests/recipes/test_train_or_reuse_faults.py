@@ -111,9 +111,11 @@ def test_damaged_keras_weights_name_the_file(split, tmp_path):
 def test_stale_temporaries_are_cleaned_by_the_recipes(split, tmp_path):
     models_dir = tmp_path / "test" / "models"
     models_dir.mkdir(parents=True)
-    stale = models_dir / ".dutta_keras-adam-seed0.weights.h5.x8d.tmp.weights.h5"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a writer that was killed
+    stale = models_dir / f".dutta_keras-adam-seed0.weights.h5.{gone.pid}.x8dabcde.mnist-tmp.weights.h5"
     stale.write_bytes(b"half a model")
-    fresh = models_dir / ".mlp-adam-seed0.pt.a1b.tmp"  # as if another process were writing it right now
+    fresh = models_dir / f".mlp-adam-seed0.pt.{os.getpid()}.a1babcde.mnist-tmp"  # a live writer's, right now
     fresh.write_bytes(b"")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
     reuse.train_classifier("mlp", split, Run("t", {"profile": "test"}, tmp_path), epochs=1, batch_size=32)

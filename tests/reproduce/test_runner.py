@@ -121,7 +121,7 @@ def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_
         runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
     assert not (out / "01_tiny.ipynb").exists()
     assert (tmp_path / "_build" / "failed" / "01_tiny.ipynb").exists()
-    assert not [p for p in out.glob("*") if p.name.endswith(".tmp")]
+    assert not [p for p in out.glob("*") if ".mnist-tmp" in p.name]
 
 
 def test_stored_outputs_in_the_source_notebook_do_not_make_results_stale(tmp_path, allow_x):
@@ -176,7 +176,9 @@ def test_stale_temporaries_of_a_killed_runner_are_cleaned_at_start(tmp_path, all
     nbs = notebook_with(tmp_path / "nbs", "y = 2")
     out = tmp_path / "out"
     out.mkdir()
-    stale = out / ".01_tiny.ipynb.k2j3x.tmp.ipynb"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # the killed runner
+    stale = out / f".01_tiny.ipynb.{gone.pid}.k2j3xabc.mnist-tmp.ipynb"
     stale.write_text("{}")
     runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
     assert not stale.exists() and (out / "01_tiny.ipynb").exists()
