@@ -16,6 +16,7 @@ from typing import Any
 
 import filelock  # flock-based: the OS releases it when its holder dies, so a killed run leaves no stale lock
 
+from mnist_helpers.core.atomic import clean_stale, write_failure, write_text
 from mnist_helpers.core.env import LOCKS_HELD_ENV
 
 LOCK_NAME = ".lock"  # the lock file inside the locked folder
@@ -65,12 +66,11 @@ def folder_lock(folder: str | os.PathLike) -> Iterator[Path]:
         lock = filelock.FileLock(key / LOCK_NAME, timeout=0)
         try:
             key.mkdir(parents=True, exist_ok=True)
+            _refuse_links(key)
             lock.acquire()
         except filelock.Timeout:
             raise LockHeld(_refusal(key)) from None
         except OSError as e:
-            from mnist_helpers.core.atomic import write_failure
-
             raise write_failure(key / LOCK_NAME, e) from None
         owner = {
             "pid": os.getpid(),
@@ -78,7 +78,7 @@ def folder_lock(folder: str | os.PathLike) -> Iterator[Path]:
             "command": " ".join(sys.argv) or sys.executable,
             "since": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         }
-        (key / OWNER_NAME).write_text(json.dumps(owner) + "\n")  # small and rewritten under the lock: no atomic needed
+        write_text(key / OWNER_NAME, json.dumps(owner) + "\n")  # replaces a link placed there, never writes through it
         _held[key] = (lock, 1)
     try:
         yield key
@@ -88,7 +88,20 @@ def folder_lock(folder: str | os.PathLike) -> Iterator[Path]:
             _held[key] = (lock, depth - 1)
         else:
             del _held[key]
+            for name in (OWNER_NAME, LOCK_NAME):  # leave the folder as it was; unlinked while still held
+                with contextlib.suppress(OSError):
+                    (key / name).unlink()
             lock.release()
+
+
+def _refuse_links(folder: Path) -> None:
+    """Refuse a lock or owner file that is a symbolic link: locking would open (and truncate) its target."""
+    for name in (LOCK_NAME, OWNER_NAME):
+        if (folder / name).is_symlink():
+            raise LockHeld(
+                f"{folder / name} is a symbolic link (to {os.readlink(folder / name)}); the lock never writes through "
+                "one. Remove the link (it is not this project's), then re-run."
+            )
 
 
 def _refusal(folder: Path) -> str:
@@ -126,8 +139,6 @@ def locks_run_folder(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         run = signature.bind_partial(*args, **kwargs).arguments["run"]
         with folder_lock(run.root):
-            from mnist_helpers.core.atomic import clean_stale
-
             for sub in ("models", "checkpoints"):
                 clean_stale(run.root / sub)
             return func(*args, **kwargs)

@@ -47,3 +47,28 @@ def test_the_lock_of_a_killed_holder_is_free(held, tmp_path):
     time.sleep(0.5)
     with locks.folder_lock(tmp_path / "test"):
         pass
+
+
+@pytest.mark.parametrize("name", [".lock.owner.json", ".lock"])
+def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(tmp_path, name):
+    from mnist_helpers.core import locks
+
+    folder, target = tmp_path / "shared", tmp_path / "someone_elses.txt"
+    folder.mkdir()
+    target.write_text("their file\n")
+    (folder / name).symlink_to(target)
+    refused = rf"{name} is a symbolic link .*never writes through one"
+    with pytest.raises(locks.LockHeld, match=refused), locks.folder_lock(folder):
+        pass
+    assert target.read_text() == "their file\n"
+
+
+def test_a_released_lock_leaves_the_folder_as_it_was(tmp_path):
+    from mnist_helpers.core import locks
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("x")
+    with locks.folder_lock(folder), locks.folder_lock(folder):  # re-entrant: the files stay until the last release
+        assert (folder / ".lock.owner.json").is_file()
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.txt"]
