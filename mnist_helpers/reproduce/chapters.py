@@ -30,9 +30,14 @@ def notebooks(folder: Path | None = None) -> list[Path]:
 
 
 def select(found: list[Path], only: list[str] | None) -> list[Path]:
-    """The notebooks named with one of the `only` prefixes (all when none); a prefix matching none raises."""
-    if not only:
+    """The notebooks named with one of the `only` prefixes (all when None); an empty or unmatched prefix raises."""
+    if only is None:
         return found
+    if not only or any(not o.strip() for o in only):
+        raise ParameterError(
+            f"--only {' '.join(repr(o) for o in only)}: give notebook name prefixes, e.g. --only 03 04 "
+            "(an empty one would match every chapter); leave --only out to run them all."
+        )
     unmatched = [o for o in only if not any(nb.stem.startswith(o) for nb in found)]
     if unmatched:
         raise ParameterError(

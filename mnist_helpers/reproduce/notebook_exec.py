@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -67,7 +67,11 @@ class _Prefixed:
 
 
 class Interrupted(RuntimeError):
-    """A chapter stopped by Ctrl-C or by its kernel dying (out of memory); re-running resumes it."""
+    """A chapter stopped by Ctrl-C, SIGTERM or its kernel dying (out of memory); re-running resumes it."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the runner's main thread and handled as Ctrl-C is (temporaries removed, chapters kept)."""
 
 
 def _dead_kernel_errors() -> tuple[type[BaseException], ...]:
@@ -91,7 +95,9 @@ def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_lo
         if started:  # papermill stamps each cell's start: the last one stamped was running
             first_line = cells[started[-1]].source.strip().splitlines()[0][:60]
             cell = f" in cell {started[-1] + 1} of {len(cells)} ({first_line})"
-    if isinstance(error, KeyboardInterrupt):
+    if isinstance(error, Terminated):
+        what = "terminated (SIGTERM)"
+    elif isinstance(error, KeyboardInterrupt):
         what = "interrupted (Ctrl-C)"
     else:
         what = "stopped: its kernel died (out of memory?)"
@@ -146,7 +152,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
             raise Interrupted(_interruption(notebook, tmp, e, kernel_log)) from None
         except papermill.PapermillExecutionError as e:
             log_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, failed)
+            shutil.move(tmp, failed)  # a copy where the log folder is on another device: the real error still shows
             raise RuntimeError(
                 f"{notebook.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}).\n"
                 f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n"

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from mnist_helpers.core.paths import DEFAULT_ARTIFACTS_DIR
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
 from mnist_helpers.reproduce.chapters import NOTEBOOKS_ENV, default_notebooks_dir, notebooks, select
-from mnist_helpers.reproduce.notebook_exec import Interrupted
+from mnist_helpers.reproduce.notebook_exec import Interrupted, Terminated
 from mnist_helpers.reproduce.params import ParameterError
 from mnist_helpers.reproduce.profile_spec import chapter_parameters, declared_parameters, load_profile
 from mnist_helpers.reproduce.scheduling import run_parallel
@@ -40,6 +41,23 @@ def default_out_dir(notebooks_dir: Path, name: str, publish: bool = False) -> Pa
     """book/ beside the notebooks for the published profile (or with `publish`); else artifacts/<name>/notebooks/."""
     root = Path(notebooks_dir).resolve().parent
     return root / "book" if name == PUBLISHED_PROFILE or publish else root / "artifacts" / name / "notebooks"
+
+
+def logs_dir(notebooks_dir: Path, out_dir: Path) -> Path:
+    """Where kernel logs and failed notebooks go: the book build's _build/ for book/, else <out>/_logs/ (so runs
+    into different folders never overwrite each other's logs)."""
+    root = Path(notebooks_dir).resolve().parent
+    return root / "_build" if Path(out_dir).resolve() == root / "book" else Path(out_dir) / "_logs"
+
+
+def refuse_source_folder(notebooks_dir: Path, out_dir: Path) -> None:
+    """Raise when the executed copies would land on the source notebooks (an --out that is their folder)."""
+    out, source = Path(out_dir).resolve(), Path(notebooks_dir).resolve()
+    if out == source or any((out / nb.name).resolve() == nb.resolve() for nb in notebooks(notebooks_dir)):
+        raise RuntimeError(
+            f"--out {out_dir} is the folder of the notebooks being run ({source}): the executed copies would "
+            "overwrite the source notebooks. Choose another folder (or leave --out out)."
+        )
 
 
 def refuse_unpublished_profile(notebooks_dir: Path, out_dir: Path, name: str, publish: bool) -> None:
@@ -102,6 +120,7 @@ def run(
     name = profile_name(profile, spec)
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(notebooks_dir, name, publish)
     refuse_unpublished_profile(notebooks_dir, out_dir, name, publish)
+    refuse_source_folder(notebooks_dir, out_dir)
     todo = select(notebooks(notebooks_dir), only)
     plans = [(nb, chapter_parameters(spec, nb)) for nb in todo]  # validate everything before running anything
     dirty = refuse_dirty_publish(notebooks_dir, out_dir, allow_dirty)
@@ -112,7 +131,8 @@ def run(
     os.environ.setdefault(PROGRESS_ENV, "lines")  # one line per epoch in executed notebooks
     absolute_env_paths()
     with _holding(_artifact_folders(plans) + [out_dir]):
-        return run_parallel(plans, out_dir, force, jobs, scheduler, dirty)  # jobs=1: one after another
+        logs = logs_dir(notebooks_dir, out_dir)
+        return run_parallel(plans, out_dir, force, jobs, scheduler, dirty, logs)  # jobs=1: one after another
 
 
 def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:
@@ -190,6 +210,7 @@ def main(argv: list[str] | None = None, prog: str = "mnist-reproduce") -> int:
     args = parser.parse_args(argv)
     logging.getLogger("papermill").addHandler(logging.NullHandler())  # its "Kernel died" line repeats our error
     started = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM as Ctrl-C: temporaries removed, chapters kept
     try:
         times = run(
             args.profile,
@@ -202,17 +223,24 @@ def main(argv: list[str] | None = None, prog: str = "mnist-reproduce") -> int:
             scheduler=args.scheduler,
             publish=args.publish,
         )
-    except KeyboardInterrupt:  # between chapters, or while validating
-        print("interrupted (Ctrl-C); finished chapters are kept, re-run to resume.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # between chapters, or while validating
+        what, code = ("terminated (SIGTERM)", 143) if isinstance(e, Terminated) else ("interrupted (Ctrl-C)", 130)
+        print(f"{what}; finished chapters are kept, re-run to resume.", file=sys.stderr)
+        return code
     except Interrupted as e:
         print(f"error: {e}", file=sys.stderr)
-        return 130 if "Ctrl-C" in str(e) else 1
+        return 143 if "SIGTERM" in str(e) else 130 if "Ctrl-C" in str(e) else 1
     except (ParameterError, RuntimeError, ValueError, OSError) as e:  # OSError: WriteError names path, cause, fix
         print(f"error: {e}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"ran {len(times)} notebook(s) in {time.perf_counter() - started:.0f} s", flush=True)
     return 0
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ def run_parallel(
     jobs: int,
     scheduler: str | None = None,
     dirty: bool = False,
+    log_dir: Path | None = None,  # kernel logs and failed notebooks (default: out_dir/_logs)
 ) -> dict[str, float]:
     """Execute the plan `jobs` notebooks at a time (each kernel gets cores // jobs threads through
     OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
@@ -121,7 +122,7 @@ def run_parallel(
                 i, nb, params, fp = pending.pop(stem)
                 print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
                 future = executor.submit(
-                    execute, nb, out_dir / nb.name, params, fp, out_dir.parent / "_build" / "failed"
+                    execute, nb, out_dir / nb.name, params, fp, (log_dir or out_dir / "_logs") / "failed"
                 )
                 running[future] = stem
             if not running:

@@ -120,7 +120,8 @@ def test_failing_notebook_stops_the_run_names_the_cell_and_writes_no_output(tmp_
     ):
         runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
     assert not (out / "01_tiny.ipynb").exists()
-    assert (tmp_path / "_build" / "failed" / "01_tiny.ipynb").exists()
+    assert (out / "_logs" / "failed" / "01_tiny.ipynb").exists()  # under --out: nothing beside it
+    assert not (tmp_path / "_build").exists()
     assert not [p for p in out.glob("*") if ".mnist-tmp" in p.name]
 
 
@@ -524,3 +525,59 @@ def test_the_command_line_names_itself_shows_its_defaults_and_its_version(capsys
     with pytest.raises(SystemExit):
         runner.main(["--version"])
     assert capsys.readouterr().out.strip() == f"mnist-reproduce {mnist_helpers.__version__}"
+
+
+def test_an_out_folder_that_is_the_notebooks_folder_is_refused_before_anything_runs(tmp_path, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    source = (nbs / "01_tiny.ipynb").read_text()
+    for out in (nbs, tmp_path / "link"):
+        if out.name == "link":
+            out.symlink_to(nbs)
+        with pytest.raises(RuntimeError, match="would overwrite the source notebooks"):
+            runner.run(profile_file(tmp_path, 3), out_dir=out, notebooks_dir=nbs)
+    assert (nbs / "01_tiny.ipynb").read_text() == source
+
+
+@pytest.mark.parametrize("only", [[""], [], ["03", " "]])
+def test_an_empty_only_selection_is_refused_not_read_as_every_chapter(tmp_path, only, allow_x):
+    nbs = tiny_notebooks(tmp_path / "nbs")
+    with pytest.raises(ParameterError, match="give notebook name prefixes, e.g. --only 03 04"):
+        runner.run(profile_file(tmp_path, 3), only=only, out_dir=tmp_path / "out", notebooks_dir=nbs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_chapter_is_kept_when_its_log_folder_is_on_another_device(tmp_path, allow_x, monkeypatch):
+    import shutil
+
+    nbs = notebook_with(tmp_path / "nbs", "y = 2", "raise ValueError('the real error')")
+    real_replace = os.replace
+
+    def cross_device(src, dst):  # what os.replace does across filesystems
+        if "_logs" in str(dst):
+            raise OSError(18, "Invalid cross-device link")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    monkeypatch.setattr(shutil, "_samefile", lambda *a: False)
+    with pytest.raises(RuntimeError, match="ValueError: the real error"):
+        runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs)
+    assert (tmp_path / "out" / "_logs" / "failed" / "01_tiny.ipynb").is_file()
+
+
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
+def test_sigterm_stops_the_runner_with_one_line_and_leaves_no_temporary(tmp_path):
+    marker = tmp_path / "started"
+    nbs = notebook_with(
+        tmp_path / "nbs", "y = 2", f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(60)"
+    )
+    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "out")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err.strip().count("\n") == 0, err
+    assert "01_tiny terminated (SIGTERM) in cell 3 of 3" in err and "re-run to resume" in err
+    assert not [p for p in (tmp_path / "out").rglob("*") if ".mnist-tmp" in p.name]
