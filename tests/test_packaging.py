@@ -212,3 +212,14 @@ def test_the_version_has_one_source_the_package_metadata_and_the_citation_follow
 def test_python_dash_m_mnist_helpers_is_the_runner():
     main = (ROOT / "mnist_helpers" / "__main__.py").read_text()
     assert "from mnist_helpers.reproduce.runner import main" in main and 'prog="python -m mnist_helpers"' in main
+
+
+@pytest.mark.slow  # a subprocess: the check runs once, at the package's import
+def test_an_environment_without_the_dependencies_is_told_how_to_install_them():
+    code = (
+        "import importlib.util; real = importlib.util.find_spec; "
+        "importlib.util.find_spec = lambda n, *a: None if n == 'pandas' else real(n, *a); import mnist_helpers"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1 and "mnist_helpers needs pandas, not installed" in last and "pip install -e ." in last

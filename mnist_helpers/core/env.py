@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 DATA_DIR_ENV = "MNIST_DATA_DIR"  # the folder holding MNIST's four IDX files (data.mnist.load_mnist)
@@ -23,6 +24,21 @@ PATH_ENVS = (DATA_DIR_ENV, CACHE_DIR_ENV, NOTEBOOKS_ENV, AUTHOR_LOGS_ENV)  # fol
 def default_keras_backend() -> None:
     """Set KERAS_BACKEND to torch unless the user chose one; call before the first `import keras`."""
     os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
+
+
+def keras_on_torch() -> None:
+    """Before `import keras` in this project: KERAS_BACKEND must be torch (set when unset), and a Keras imported
+    earlier must run on torch; otherwise a RuntimeError naming the variable and the fix (not "No module 'jax'")."""
+    default_keras_backend()
+    chosen = os.environ[KERAS_BACKEND_ENV]
+    keras = sys.modules.get("keras")
+    running = keras.backend.backend() if keras is not None and hasattr(keras, "backend") else chosen
+    if chosen.strip().lower() != KERAS_BACKEND or running != KERAS_BACKEND:
+        raise RuntimeError(
+            f"{KERAS_BACKEND_ENV}={chosen!r} (Keras running on {running!r}): this project's Keras code runs on "
+            f"torch, its only deep-learning dependency. Fix: export {KERAS_BACKEND_ENV}={KERAS_BACKEND} (or unset it) "
+            "before starting Python or the notebook kernel."
+        )
 
 
 def absolute_path_envs(base: str | os.PathLike) -> dict[str, str]:

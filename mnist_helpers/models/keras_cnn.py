@@ -16,9 +16,9 @@ import math
 import os
 from collections.abc import Iterator
 
-from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
+from mnist_helpers.core.env import keras_on_torch
 
-os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
+keras_on_torch()  # before keras reads its backend: torch, or a clear error
 
 import keras
 from keras import layers

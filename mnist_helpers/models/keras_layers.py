@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from mnist_helpers.core.env import keras_on_torch
 
-from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
-
-os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
+keras_on_torch()  # before keras reads its backend: torch, or a clear error
 
 import keras
 import torch

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import logging
 import os
 import signal
@@ -168,6 +169,14 @@ def _holding(folders: list[Path]):
                     os.environ[k] = v
 
 
+BOOK_EXTRA = ("papermill", "nbformat", "ipykernel", "jsonschema")  # what running notebooks needs beyond the package
+
+
+def missing_book_extra() -> list[str]:
+    """The modules of the [book] extra that are not installed (running chapters needs them; the package does not)."""
+    return [name for name in BOOK_EXTRA if importlib.util.find_spec(name) is None]
+
+
 def main(argv: list[str] | None = None, prog: str = "mnist-reproduce") -> int:
     """The command line: `mnist-reproduce` or `python -m mnist_helpers` (same options)."""
     parser = argparse.ArgumentParser(
@@ -208,6 +217,14 @@ def main(argv: list[str] | None = None, prog: str = "mnist-reproduce") -> int:
         "--scheduler", default=None, help=f"a Dask scheduler (tcp://host:port) to run on; default ${SCHEDULER_ENV}"
     )
     args = parser.parse_args(argv)
+    missing = missing_book_extra()
+    if missing:
+        print(
+            f"error: {prog} runs the chapter notebooks, which needs the [book] extra ({', '.join(missing)} missing). "
+            "Fix: pip install 'mnist-helpers[book]' (in a checkout: pip install -e '.[book]', or make venv-book).",
+            file=sys.stderr,
+        )
+        return 1
     logging.getLogger("papermill").addHandler(logging.NullHandler())  # its "Kernel died" line repeats our error
     started = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM as Ctrl-C: temporaries removed, chapters kept

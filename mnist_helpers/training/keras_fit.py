@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mnist_helpers.core.env import KERAS_BACKEND, KERAS_BACKEND_ENV
+from mnist_helpers.core.env import keras_on_torch
 
-os.environ.setdefault(KERAS_BACKEND_ENV, KERAS_BACKEND)
+keras_on_torch()  # before keras reads its backend: torch, or a clear error
 
 import keras
 import numpy as np

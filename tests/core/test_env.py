@@ -2,7 +2,11 @@
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import mnist_helpers
 from mnist_helpers.core import env
@@ -48,3 +52,22 @@ def test_nbval_conftest_makes_a_relative_data_dir_absolute_from_where_pytest_ran
     monkeypatch.setenv(env.DATA_DIR_ENV, "../shared/data/mnist")
     conftest.pytest_configure(SimpleNamespace(invocation_params=SimpleNamespace(dir=tmp_path / "main")))
     assert os.environ[env.DATA_DIR_ENV] == str(tmp_path / "shared" / "data" / "mnist")
+
+
+@pytest.mark.slow  # a subprocess: keras reads its backend once per process
+@pytest.mark.parametrize("backend", ["jax", "tensorflow", "numpy"])
+def test_a_keras_backend_other_than_torch_is_refused_naming_the_variable_and_the_fix(backend):
+    code = "import mnist_helpers.models.keras_cnn"
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert f"RuntimeError: KERAS_BACKEND='{backend}'" in last and "export KERAS_BACKEND=torch" in last, last
+
+
+def test_keras_on_torch_sets_the_backend_when_unset(monkeypatch):
+    from mnist_helpers.core import env
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    env.keras_on_torch()
+    assert os.environ["KERAS_BACKEND"] == "torch"

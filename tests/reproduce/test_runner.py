@@ -581,3 +581,13 @@ def test_sigterm_stops_the_runner_with_one_line_and_leaves_no_temporary(tmp_path
     assert err.strip().count("\n") == 0, err
     assert "01_tiny terminated (SIGTERM) in cell 3 of 3" in err and "re-run to resume" in err
     assert not [p for p in (tmp_path / "out").rglob("*") if ".mnist-tmp" in p.name]
+
+
+def test_a_base_install_without_the_book_extra_says_which_extra_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "papermill" else real(name, *a))
+    assert runner.main(["--profile", "quick"]) == 1
+    err = capsys.readouterr().err
+    assert "needs the [book] extra (papermill missing)" in err and "pip install 'mnist-helpers[book]'" in err
