@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,7 +104,10 @@ class History:
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
             raise ValueError(f"{damaged}. Delete it and re-run the step (or chapter) that writes it.")
         history = cls(meta=dict(data.get("meta") or {}))
-        for row in data["rows"]:
+        for i, row in enumerate(data["rows"]):
+            problem = _row_problem(row, i + 1)
+            if problem:
+                raise ValueError(f"{damaged} (row {i + 1}: {problem}). Delete it and re-run the step (or chapter).")
             history.append(**{k: v for k, v in row.items() if k in COLUMNS})
         return history
 
@@ -149,6 +153,22 @@ def epoch_line(row: dict[str, Any], epochs: int) -> str:
     if row.get("seconds") is not None:
         parts.append(f"{row['seconds']:.1f} s")
     return "  ".join(parts)
+
+
+def _row_problem(row: Any, epoch: int) -> str | None:
+    """What is wrong with a stored history row expected to be `epoch`'s, or None: epochs run 1, 2, ... and every
+    other column holds a finite number or nothing."""
+    if not isinstance(row, dict):
+        return f"a {type(row).__name__}, not a mapping"
+    if row.get("epoch") != epoch or isinstance(row.get("epoch"), bool):
+        return f"epoch {row.get('epoch')!r} where {epoch} belongs"
+    for name in COLUMNS[1:]:
+        value = row.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return f"{name} is {value!r}, not a finite number"
+    return None
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -398,3 +399,19 @@ def test_a_progress_bar_without_ipywidgets_is_tqdms_text_bar_and_the_notebook_ba
     finally:
         bar.close()
     assert progress.epoch_bar(1, 2, 10, "lines") is None
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ({"epoch": 1, "test_acc": "0.98"}, "row 1: test_acc is '0.98', not a finite number"),
+        ({"epoch": 1, "train_loss": float("nan")}, "row 1: train_loss is nan, not a finite number"),
+        ({"epoch": 3, "test_acc": 0.9}, "row 1: epoch 3 where 1 belongs"),
+        (["1", 0.9], "row 1: a list, not a mapping"),
+    ],
+)
+def test_a_damaged_history_row_is_refused_naming_the_row_and_the_fix(row, problem):
+    from mnist_helpers.training.history import FORMAT
+
+    with pytest.raises(ValueError, match=re.escape(f"w.pt: damaged ({problem}). Delete it and re-run")):
+        History.from_dict({"format": FORMAT, "rows": [row], "meta": {}}, "w.pt: damaged")
