@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -22,13 +23,20 @@ class NothingToShow(FileNotFoundError):
 
 
 def _plain_record(value: Any) -> Any:
-    """DataFrames and Series as JSON records; their missing values (pandas' NaN) become null, meaning "no value"."""
+    """DataFrames and Series as JSON records; missing values (pandas' NaN, a NaN float such as one run's standard
+    deviation) become null, meaning "no value". Training never records a diverged NaN: fit stops on one."""
     import pandas as pd
 
     if isinstance(value, pd.DataFrame):
         return value.astype(object).where(value.notna(), None).to_dict("records")
     if isinstance(value, pd.Series):
         return value.astype(object).where(value.notna(), None).to_dict()
+    if isinstance(value, dict):
+        return {k: _plain_record(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_record(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
     return value
 
 

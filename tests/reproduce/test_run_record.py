@@ -58,3 +58,14 @@ def test_the_readmes_gpu_recipe_passes_the_seed_profiles_check(tmp_path):
 
     params = {**profile_values("seed", "03_mlp"), "profile": "seed", "device": "cuda", "artifacts_dir": str(tmp_path)}
     Run("03_mlp", params)  # device says where it runs, not what it computes: the check passes
+
+
+def test_a_nan_standing_for_no_value_is_recorded_as_null(tmp_path):
+    # one seed has no standard deviation: chapter 3 with seeds [0] records it as null instead of failing to write
+    from mnist_helpers.reproduce.run_record import _plain_record
+
+    assert _plain_record({"sd": float("nan"), "per_seed": [99.1, float("nan")], "n": (1, 2)}) == {
+        "sd": None,
+        "per_seed": [99.1, None],
+        "n": [1, 2],
+    }
