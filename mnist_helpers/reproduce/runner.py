@@ -20,7 +20,7 @@ import mnist_helpers
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
 from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV
-from mnist_helpers.core.paths import DEFAULT_ARTIFACTS_DIR
+from mnist_helpers.core.paths import default_artifacts_dir
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
 from mnist_helpers.reproduce.chapters import NOTEBOOKS_ENV, default_notebooks_dir, notebooks, select
@@ -131,7 +131,8 @@ def run(
         os.environ.pop(DIRTY_ENV, None)
     os.environ.setdefault(PROGRESS_ENV, "lines")  # one line per epoch in executed notebooks
     absolute_env_paths()
-    with _holding(_artifact_folders(plans) + [out_dir]):
+    chapters_env = {NOTEBOOKS_ENV: str(Path(notebooks_dir).resolve())}  # kernels find the chapters and artifacts/
+    with _holding(_artifact_folders(plans) + [out_dir], chapters_env):
         logs = logs_dir(notebooks_dir, out_dir)
         return run_parallel(plans, out_dir, force, jobs, scheduler, dirty, logs)  # jobs=1: one after another
 
@@ -144,19 +145,21 @@ def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:
         if "artifacts_dir" not in params and "artifacts_dir" not in defaults:
             continue
         value = {k: params[k] if k in params else defaults.get(k) for k in ("artifacts_dir", "profile")}
-        root = DEFAULT_ARTIFACTS_DIR if value["artifacts_dir"] is None else nb.parent / value["artifacts_dir"]
+        given = value["artifacts_dir"]
+        root = default_artifacts_dir(nb.parent) if given is None else nb.parent / given
         folders.add((root / str(value["profile"] or "quick")).resolve())
     return sorted(folders)
 
 
 @contextlib.contextmanager
-def _holding(folders: list[Path]):
-    """Lock every folder (sorted: no deadlock between runners), clean stale temporaries, tell the kernels."""
+def _holding(folders: list[Path], extra_env: dict[str, str] | None = None):
+    """Lock every folder (sorted: no deadlock between runners), clean stale temporaries, tell the kernels (the
+    lock hand-over and `extra_env`, in this process's environment until the block ends)."""
     with contextlib.ExitStack() as stack:
         for folder in sorted({f.resolve() for f in folders}):
             stack.enter_context(locks.folder_lock(folder))
             clean_stale(folder, older_than=0, recursive=True)  # we hold the lock: no one else is writing here
-        env = locks.env_for_children(list(folders))
+        env = {**locks.env_for_children(list(folders)), **(extra_env or {})}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # kernels inherit the runner's environment
         try:

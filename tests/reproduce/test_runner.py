@@ -591,3 +591,14 @@ def test_a_base_install_without_the_book_extra_says_which_extra_to_install(monke
     assert runner.main(["--profile", "quick"]) == 1
     err = capsys.readouterr().err
     assert "needs the [book] extra (papermill missing)" in err and "pip install 'mnist-helpers[book]'" in err
+
+
+def test_the_kernels_learn_where_the_notebooks_are_from_the_runner(tmp_path, allow_x, monkeypatch):
+    monkeypatch.delenv(runner.NOTEBOOKS_ENV, raising=False)
+    nbs = notebook_with(
+        tmp_path / "nbs", "y = 2", "import os\nprint('NOTEBOOKS', os.environ.get('MNIST_NOTEBOOKS_DIR'))"
+    )
+    runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs)
+    executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
+    assert f"NOTEBOOKS {nbs.resolve()}" in executed.cells[-1].outputs[0]["text"]
+    assert runner.NOTEBOOKS_ENV not in os.environ  # the runner's own environment is left as it was
