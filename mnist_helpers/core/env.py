@@ -19,6 +19,13 @@ KERAS_BACKEND_ENV = "KERAS_BACKEND"  # Keras 3's backend; the project's Keras co
 KERAS_BACKEND = "torch"  # the value set when the variable is unset (keras reads it once, at import)
 
 PATH_ENVS = (DATA_DIR_ENV, CACHE_DIR_ENV, NOTEBOOKS_ENV, AUTHOR_LOGS_ENV)  # folders: relative ones need a base
+# What a kernel started elsewhere (a Dask worker) must get from the runner: it does not inherit its environment.
+FORWARDED_ENVS = (*PATH_ENVS, ALLOW_DIRTY_ENV, PROGRESS_ENV, LOCKS_HELD_ENV, KERAS_BACKEND_ENV)
+
+
+def forwarded_env() -> dict[str, str]:
+    """The project's variables set in this process, for a kernel started on another machine."""
+    return {name: os.environ[name] for name in FORWARDED_ENVS if name in os.environ}
 
 
 def default_keras_backend() -> None:

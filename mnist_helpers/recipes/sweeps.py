@@ -61,9 +61,12 @@ def _portable(result: Any) -> Any:
     return result
 
 
-@contextlib.contextmanager
-def _dask_backend(address: str) -> Iterator[None]:
-    """joblib's Dask backend on the scheduler at `address` (needs the [dask] extra: dask[distributed])."""
+WORKERS_TIMEOUT = 60.0  # seconds to wait for a cluster to have a worker before saying it has none
+
+
+def _on_cluster(address: str, tasks: list[tuple[Any, ...]]) -> list[Any]:
+    """`_run_one(*task)` for every task on the cluster's workers, results in order; never in this process (joblib's
+    Dask backend ran everything here when the cluster had one thread). Needs the [dask] extra."""
     try:
         from dask.distributed import Client
     except ImportError:
@@ -71,10 +74,16 @@ def _dask_backend(address: str) -> Iterator[None]:
             f"Dask scheduler {address} was given but dask.distributed is not installed; "
             "pip install 'mnist-helpers[dask]' (or unset --scheduler / $" + SCHEDULER_ENV + ")."
         ) from None
-    import joblib
-
-    with Client(address), joblib.parallel_config(backend="dask"):
-        yield
+    with Client(address) as client:
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+        except TimeoutError:
+            raise RuntimeError(
+                f"the Dask cluster at {address} has no worker after {WORKERS_TIMEOUT:.0f} s: start one "
+                f"(dask worker {address} --nthreads 1), or unset --scheduler / ${SCHEDULER_ENV} to run here."
+            ) from None
+        futures = [client.submit(_run_one, *task, pure=False) for task in tasks]
+        return client.gather(futures)
 
 
 def sweep(
@@ -109,10 +118,9 @@ def sweep(
     import joblib
 
     with _run_folders_locked(calls) as env:  # the workers write there: they take the lock over from us
-        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env) for kwargs in calls)
         if address is not None:
-            with _dask_backend(address):
-                return joblib.Parallel(n_jobs=n)(tasks)
+            return _on_cluster(address, [(fn, kwargs, threads, env) for kwargs in calls])
+        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env) for kwargs in calls)
         with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
             return joblib.Parallel(n_jobs=n)(tasks)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import sys
 import time
@@ -66,6 +67,34 @@ class _Prefixed:
         self.stream.flush()
 
 
+class _ToClient:
+    """A stream that forwards what is written to the Dask client's console (distributed.print)."""
+
+    def __init__(self, err: bool):
+        self.err = err
+
+    def write(self, text: str) -> None:
+        from distributed import print as forward
+
+        forward(text, end="", file=sys.stderr if self.err else sys.stdout)
+
+    def flush(self) -> None:
+        pass
+
+
+def _console(stream: Any) -> Any:
+    """Where a chapter's lines go: `stream` here; on a Dask worker, the client's console."""
+    if "distributed" not in sys.modules:
+        return stream
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:  # not inside a worker's task
+        return stream
+    return _ToClient(err=stream is sys.stderr)
+
+
 class Interrupted(RuntimeError):
     """A chapter stopped by Ctrl-C, SIGTERM or its kernel dying (out of memory); re-running resumes it."""
 
@@ -105,8 +134,9 @@ def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_lo
 
 
 @contextlib.contextmanager
-def _kernel_manager(log: Path):
-    """A kernel manager class whose kernels write their own stderr to `log`, not the terminal.
+def _kernel_manager(log: Path, env: dict[str, str] | None = None):
+    """A kernel manager class whose kernels write their own stderr to `log`, not the terminal, and get `env` on
+    top of this process's environment (a Dask worker's kernel gets the runner's variables this way).
 
     A kernel torn down mid-cell (Ctrl-C) prints a long ZMQ traceback there; its cells' outputs are unaffected.
     """
@@ -118,15 +148,25 @@ def _kernel_manager(log: Path):
         class LoggedKernelManager(AsyncKernelManager):
             async def start_kernel(self, **kw: Any) -> None:
                 kw.setdefault("stderr", stream)
+                if env:
+                    kw["env"] = {**os.environ, **kw.get("env", {}), **env}
                 await super().start_kernel(**kw)
 
         yield LoggedKernelManager
 
 
-def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: dict[str, Any], log_dir: Path) -> float:
+def execute(
+    notebook: Path,
+    output: Path,
+    params: dict[str, Any],
+    fingerprint: dict[str, Any],
+    log_dir: Path,
+    env: dict[str, str] | None = None,  # variables for the kernel on top of this process's (from a remote runner)
+) -> float:
     """Execute one notebook with papermill; write it to `output` atomically only when it ran to the end.
 
-    The cells' printed lines (one per epoch: the runner sets MNIST_PROGRESS=lines) reach the terminal as they come.
+    The cells' printed lines (one per epoch: the runner sets MNIST_PROGRESS=lines) reach the terminal as they come:
+    the runner's own, or, on a Dask worker, the client's (through distributed.print).
     """
     import nbformat
     import papermill
@@ -134,7 +174,7 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
     started = time.perf_counter()
     failed = log_dir / output.name
     kernel_log = log_dir.parent / "kernels" / f"{notebook.stem}.log"
-    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log) as manager:
+    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log, env) as manager:
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -144,8 +184,8 @@ def execute(notebook: Path, output: Path, params: dict[str, Any], fingerprint: d
                 kernel_name="python3",
                 progress_bar=False,  # the streamed epoch lines below are the progress
                 log_output=False,  # papermill's logger would also echo every cell's repr
-                stdout_file=_Prefixed(notebook.stem, sys.stdout),
-                stderr_file=_Prefixed(notebook.stem, sys.stderr),
+                stdout_file=_Prefixed(notebook.stem, _console(sys.stdout)),
+                stderr_file=_Prefixed(notebook.stem, _console(sys.stderr)),
                 kernel_manager_class=manager,
             )
         except (KeyboardInterrupt, *_dead_kernel_errors()) as e:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mnist_helpers.core.env import SCHEDULER_ENV, forwarded_env
 from mnist_helpers.core.threads import available_cores, omp_limit
 from mnist_helpers.recipes.sweeps import scheduler_address
 from mnist_helpers.reproduce.notebook_exec import execute, executed_meta, fingerprint, is_current
@@ -102,7 +103,8 @@ def run_parallel(
     needs = {stem: deps & set(pending) for stem, deps in dependencies([nb.stem for nb, _ in plans]).items()}
     last_seconds = {stem: previous_seconds(out_dir / nb.name, p) for stem, (_, nb, p, _) in pending.items()}
     old_omp = os.environ.get("OMP_NUM_THREADS")
-    if address is None:  # kernels inherit this process's environment
+    kernel_env = None  # kernels started here inherit this process's environment
+    if address is None:
         os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))
         # each notebook runs in its own kernel; one job runs here, in the main thread, where Ctrl-C lands
         executor, client = (cf.ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else _InlineExecutor()), None
@@ -111,6 +113,9 @@ def run_parallel(
 
         client = Client(address)
         executor = client.get_executor()
+        # A worker's kernel gets the lock hand-over and the paths, one thread, and no scheduler: its sweeps run in
+        # the kernel, since sweep tasks queued behind the chapters holding every worker thread would never start.
+        kernel_env = {**forwarded_env(), "OMP_NUM_THREADS": "1", SCHEDULER_ENV: ""}
     times: dict[str, float] = {}
     running: dict[cf.Future, str] = {}
     failure: BaseException | None = None
@@ -121,9 +126,8 @@ def run_parallel(
             for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
                 i, nb, params, fp = pending.pop(stem)
                 print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
-                future = executor.submit(
-                    execute, nb, out_dir / nb.name, params, fp, (log_dir or out_dir / "_logs") / "failed"
-                )
+                logs = (log_dir or out_dir / "_logs") / "failed"
+                future = executor.submit(execute, nb, out_dir / nb.name, params, fp, logs, kernel_env)
                 running[future] = stem
             if not running:
                 break  # a failure left chapters that can no longer start

@@ -111,3 +111,32 @@ def test_ablation_arms_train_no_longer_than_the_headline_runs_on_their_first_see
 
     assert ablation_budget(10, 3, (5, 6, 7, 8, 9)) == (3, [5, 6, 7])
     assert ablation_budget(2, 3, [0]) == (2, [0])  # a quick run: fewer epochs and seeds than the budget allows
+
+
+@pytest.fixture()
+def process_cluster():
+    """A Dask cluster whose one worker is another process (as on a real cluster), on loopback."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        yield cluster
+
+
+@pytest.mark.slow  # starts a Dask worker process
+def test_a_sweep_on_a_one_thread_cluster_runs_on_its_worker_never_in_this_process(process_cluster):
+    pids = sweep.sweep(os.getpid, [{}, {}], scheduler=process_cluster.scheduler_address)
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+@pytest.mark.slow  # starts a Dask scheduler
+def test_a_sweep_on_a_cluster_without_workers_says_so(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(sweep, "WORKERS_TIMEOUT", 1.0)
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        pytest.raises(RuntimeError, match="has no worker after 1 s: start one"),
+    ):
+        sweep.sweep(os.getpid, [{}], scheduler=cluster.scheduler_address)

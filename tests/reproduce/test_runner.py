@@ -602,3 +602,28 @@ def test_the_kernels_learn_where_the_notebooks_are_from_the_runner(tmp_path, all
     executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
     assert f"NOTEBOOKS {nbs.resolve()}" in executed.cells[-1].outputs[0]["text"]
     assert runner.NOTEBOOKS_ENV not in os.environ  # the runner's own environment is left as it was
+
+
+LOCKING_CELL = """import pathlib
+from mnist_helpers.core import locks
+with locks.folder_lock(pathlib.Path('../artifacts/quick').resolve()):  # a recipe writing the profile's folder
+    print('TRAINED UNDER THE LOCK')"""
+
+
+@pytest.mark.slow  # starts a Dask worker process and a kernel on it
+def test_the_runner_on_a_cluster_trains_on_the_worker_under_its_lock_and_streams_the_lines_back(
+    tmp_path, allow_x, capsys
+):
+    distributed = pytest.importorskip("distributed")
+    nbs = notebook_with(tmp_path / "nbs", "y = 2", LOCKING_CELL)
+    with distributed.LocalCluster(  # started before the runner sets its variables: the worker does not inherit them
+        n_workers=1, threads_per_worker=1, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        done = runner.run(
+            profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=nbs, scheduler=cluster.scheduler_address
+        )
+        time.sleep(1)  # the forwarded lines travel as events
+    assert list(done) == ["01_tiny"]
+    executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
+    assert "TRAINED UNDER THE LOCK" in executed.cells[-1].outputs[0]["text"]
+    assert "01_tiny | TRAINED UNDER THE LOCK" in capsys.readouterr().out  # on the runner's console
