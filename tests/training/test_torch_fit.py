@@ -2,7 +2,6 @@
 
 import math
 import os
-import re
 import subprocess
 import sys
 
@@ -17,7 +16,6 @@ from mnist_helpers.training.checkpoints import load_weights, save_weights, weigh
 from mnist_helpers.training.history import COLUMNS, VALIDATION_COLUMNS, History, last_and_best
 from mnist_helpers.training.inference import encode, predict, predict_proba, reconstruct
 from mnist_helpers.training.optimizers import inverse_time_decay, make_optimizer
-from mnist_helpers.training.progress import resolve_progress
 from mnist_helpers.training.seeding import seed_everything
 from mnist_helpers.training.torch_fit import fit
 
@@ -294,15 +292,6 @@ def test_progress_lines_prints_exactly_one_line_per_epoch(capsys):
     assert captured.err == ""
 
 
-def test_auto_progress_is_lines_off_a_terminal_and_obeys_the_environment(monkeypatch):
-    monkeypatch.delenv("MNIST_PROGRESS", raising=False)
-    assert resolve_progress("auto") == "lines"  # pytest captures stderr: not a TTY, not a Jupyter kernel
-    monkeypatch.setenv("MNIST_PROGRESS", "none")
-    assert resolve_progress("auto") == "none"
-    with pytest.raises(ValueError, match="progress='fancy'"):
-        resolve_progress("fancy")
-
-
 def _threads_in_subprocess(env_update, requested="None"):
     code = (
         "import torch; from mnist_helpers.core.threads import configure_threads; "
@@ -380,38 +369,3 @@ def test_weights_of_the_older_format_give_their_meta_but_never_their_weights(sma
     assert weights_meta(path) == {"seed": 0}  # a recipe compares its key with this, then retrains over the file
     with pytest.raises(ValueError, match="old.pt: its weights do not match their checksum"):
         load_weights(DuttaCNNTorch(), path)
-
-
-def test_a_progress_bar_without_ipywidgets_is_tqdms_text_bar_and_the_notebook_bar_loads_only_for_a_bar(monkeypatch):
-    import importlib.util
-    import subprocess
-    import sys
-
-    from mnist_helpers.training import progress
-
-    code = "import sys, mnist_helpers.training.torch_fit, mnist_helpers.data; print({'tqdm.auto'} & set(sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "set()"
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "ipywidgets" else real_find_spec(n, *a))
-    bar = progress.epoch_bar(1, 2, 10, "bar")
-    try:
-        assert type(bar).__module__ == "tqdm.std"  # the notebook bar would warn "IProgress not found"
-    finally:
-        bar.close()
-    assert progress.epoch_bar(1, 2, 10, "lines") is None
-
-
-@pytest.mark.parametrize(
-    ("row", "problem"),
-    [
-        ({"epoch": 1, "test_acc": "0.98"}, "row 1: test_acc is '0.98', not a finite number"),
-        ({"epoch": 1, "train_loss": float("nan")}, "row 1: train_loss is nan, not a finite number"),
-        ({"epoch": 3, "test_acc": 0.9}, "row 1: epoch 3 where 1 belongs"),
-        (["1", 0.9], "row 1: a list, not a mapping"),
-    ],
-)
-def test_a_damaged_history_row_is_refused_naming_the_row_and_the_fix(row, problem):
-    from mnist_helpers.training.history import FORMAT
-
-    with pytest.raises(ValueError, match=re.escape(f"w.pt: damaged ({problem}). Delete it and re-run")):
-        History.from_dict({"format": FORMAT, "rows": [row], "meta": {}}, "w.pt: damaged")
