@@ -52,12 +52,19 @@ def logs_dir(notebooks_dir: Path, out_dir: Path) -> Path:
 
 
 def refuse_source_folder(notebooks_dir: Path, out_dir: Path) -> None:
-    """Raise when the executed copies would land on the source notebooks (an --out that is their folder)."""
+    """Raise when --out is the folder of the notebooks being run, inside it, or holds it (or a link to one of them):
+    the executed copies would overwrite or sit among the source notebooks, and the run would lock and sweep them."""
     out, source = Path(out_dir).resolve(), Path(notebooks_dir).resolve()
-    if out == source or any((out / nb.name).resolve() == nb.resolve() for nb in notebooks(notebooks_dir)):
+    if out == source or out in source.parents or source in out.parents:
+        where = "is" if out == source else "is inside" if source in out.parents else "holds"
         raise RuntimeError(
-            f"--out {out_dir} is the folder of the notebooks being run ({source}): the executed copies would "
-            "overwrite the source notebooks. Choose another folder (or leave --out out)."
+            f"--out {out_dir} {where} the folder of the notebooks being run ({source}): the executed copies would "
+            "overwrite the source notebooks or mix with them. Fix: choose a folder outside it (or leave --out out)."
+        )
+    if any((out / nb.name).resolve() == nb.resolve() for nb in notebooks(notebooks_dir)):
+        raise RuntimeError(
+            f"--out {out_dir}: its notebooks are links to the source notebooks in {source}; the executed copies "
+            "would overwrite the source notebooks. Fix: choose another folder (or leave --out out)."
         )
 
 

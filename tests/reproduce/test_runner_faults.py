@@ -1,10 +1,15 @@
-"""reproduce.runner: a relative MNIST_DATA_DIR is made absolute before kernels start in another folder."""
+"""reproduce.runner under faults: what it refuses before running anything, and what it leaves behind."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from mnist_helpers.reproduce import runner
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from mnist_helpers.reproduce import params, runner
 
 
 def test_runner_makes_a_relative_mnist_data_dir_absolute_before_kernels_start_elsewhere(tmp_path, monkeypatch):
@@ -12,3 +17,37 @@ def test_runner_makes_a_relative_mnist_data_dir_absolute_before_kernels_start_el
     monkeypatch.setenv("MNIST_DATA_DIR", "rel/mnist")
     runner.absolute_env_paths()
     assert os.environ["MNIST_DATA_DIR"] == str(tmp_path / "rel" / "mnist")
+
+
+def one_chapter(folder: Path, *sources: str) -> Path:
+    """A folder with one chapter, 01_tiny: a parameters cell (x) then `sources` as cells."""
+    folder.mkdir(parents=True)
+    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]})] + [new_code_cell(s) for s in sources]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), folder / "01_tiny.ipynb")
+    return folder
+
+
+@pytest.fixture()
+def profile(tmp_path, monkeypatch) -> str:
+    """A profile file giving 01_tiny x=3 (x made a known parameter for the test)."""
+    monkeypatch.setitem(params.validate.__globals__["RULES"], "x", lambda n, v: None)
+    path = tmp_path / "p3.yaml"
+    path.write_text("chapters:\n  01_tiny:\n    x: 3\n")
+    return str(path)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("out, where", [("nbs/executed", "is inside"), (".", "holds"), ("nbs/..", "holds")])
+def test_an_out_folder_inside_or_holding_the_notebooks_folder_is_refused_before_anything_runs(
+    tmp_path, profile, out, where
+):
+    nbs = one_chapter(tmp_path / "nbs")
+    before = snapshot(tmp_path)
+    refused = rf"--out .* {where} the folder of the notebooks being run \({nbs}\).* Fix: choose a folder outside it"
+    with pytest.raises(RuntimeError, match=refused):
+        runner.run(profile, out_dir=tmp_path / out, notebooks_dir=nbs)
+    assert snapshot(tmp_path) == before and not (tmp_path / "nbs" / "executed").exists()
