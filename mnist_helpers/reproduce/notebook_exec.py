@@ -133,6 +133,17 @@ def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_lo
     return f"{notebook.stem} {what}{cell}; kernel log in {kernel_log}; finished chapters are kept, re-run to resume."
 
 
+def _keep_failed(partial: Path, failed: Path) -> str:
+    """Move a failed chapter's executed notebook to `failed` (copied where that is on another device); say where it
+    is. A move that fails is said too, never raised: the chapter's own error is the one to show."""
+    try:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(partial, failed)
+    except OSError as e:
+        return f"The executed notebook up to the error could not be kept in {failed} ({e.strerror or e})."
+    return f"The executed notebook up to the error is in {failed}."
+
+
 @contextlib.contextmanager
 def _kernel_manager(log: Path, env: dict[str, str] | None = None):
     """A kernel manager class whose kernels write their own stderr to `log`, not the terminal, and get `env` on
@@ -191,12 +202,9 @@ def execute(
         except (KeyboardInterrupt, *_dead_kernel_errors()) as e:
             raise Interrupted(_interruption(notebook, tmp, e, kernel_log)) from None
         except papermill.PapermillExecutionError as e:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            shutil.move(tmp, failed)  # a copy where the log folder is on another device: the real error still shows
             raise RuntimeError(
                 f"{notebook.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}).\n"
-                f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n"
-                f"The executed notebook up to the error is in {failed}."
+                f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n" + _keep_failed(tmp, failed)
             ) from None
         seconds = time.perf_counter() - started
         nb = nbformat.read(tmp, as_version=4)

@@ -51,3 +51,17 @@ def test_an_out_folder_inside_or_holding_the_notebooks_folder_is_refused_before_
     with pytest.raises(RuntimeError, match=refused):
         runner.run(profile, out_dir=tmp_path / out, notebooks_dir=nbs)
     assert snapshot(tmp_path) == before and not (tmp_path / "nbs" / "executed").exists()
+
+
+def test_a_failed_chapter_shows_its_own_error_when_its_notebook_cannot_be_kept(tmp_path, profile, monkeypatch):
+    import shutil
+
+    def unwritable(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    nbs = one_chapter(tmp_path / "nbs", "raise ValueError('the real error')")
+    monkeypatch.setattr(shutil, "move", unwritable)
+    kept = r"(?s)ValueError: the real error.*could not be kept in .*_logs/failed/01_tiny.ipynb \(Permission denied\)"
+    with pytest.raises(RuntimeError, match=kept):
+        runner.run(profile, out_dir=tmp_path / "out", notebooks_dir=nbs)
+    assert not [p for p in (tmp_path / "out").rglob("*") if ".mnist-tmp" in p.name]
