@@ -19,12 +19,12 @@ def test_runner_makes_a_relative_mnist_data_dir_absolute_before_kernels_start_el
     assert os.environ["MNIST_DATA_DIR"] == str(tmp_path / "rel" / "mnist")
 
 
-def one_chapter(folder: Path, *sources: str) -> Path:
-    """A folder with one chapter, 01_tiny: a parameters cell (x) then `sources` as cells."""
-    folder.mkdir(parents=True)
+def one_chapter(folder: Path, *sources: str, stem: str = "01_tiny") -> Path:
+    """A folder with a chapter, 01_tiny or `stem`: a parameters cell (x) then `sources` as cells."""
+    folder.mkdir(parents=True, exist_ok=True)
     cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]})] + [new_code_cell(s) for s in sources]
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), folder / "01_tiny.ipynb")
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), folder / f"{stem}.ipynb")
     return folder
 
 
@@ -65,3 +65,40 @@ def test_a_failed_chapter_shows_its_own_error_when_its_notebook_cannot_be_kept(t
     with pytest.raises(RuntimeError, match=kept):
         runner.run(profile, out_dir=tmp_path / "out", notebooks_dir=nbs)
     assert not [p for p in (tmp_path / "out").rglob("*") if ".mnist-tmp" in p.name]
+
+
+JOBS_CLI = """
+import sys
+from mnist_helpers.reproduce import params, runner
+params.validate.__globals__["RULES"]["x"] = lambda n, v: None
+sys.exit(runner.main(["--profile", sys.argv[2], "--notebooks", sys.argv[1], "--out", sys.argv[3], "--jobs", "2"]))
+"""
+
+
+@pytest.mark.slow  # two real kernels in a subprocess
+def test_sigterm_with_two_jobs_stops_the_running_chapters_at_once_naming_them(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    started = {stem: tmp_path / f"{stem}.started" for stem in ("01_tiny", "02_tiny")}
+    for stem, marker in started.items():
+        nbs = one_chapter(
+            tmp_path / "nbs", f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(300)", stem=stem
+        )
+    (tmp_path / "p.yaml").write_text("all: {}\n")
+    args = [sys.executable, "-c", JOBS_CLI, str(nbs), str(tmp_path / "p.yaml"), str(tmp_path / "out")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not all(marker.is_file() for marker in started.values()) and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=90)  # not the cells' 300 s: the chapters stop with the runner
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err
+    assert err.strip().count("\n") == 0, err
+    assert "01_tiny, 02_tiny terminated (SIGTERM)" in err and "re-run to resume" in err, err
+    assert not [p for p in (tmp_path / "out").rglob("*") if ".mnist-tmp" in p.name or p.suffix == ".ipynb"]
