@@ -19,7 +19,7 @@ from typing import Any
 import mnist_helpers
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
-from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV
+from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV, keras_on_torch
 from mnist_helpers.core.paths import default_artifacts_dir
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
@@ -123,6 +123,7 @@ def run(
     profile, to artifacts/<profile>/notebooks/ beside it for any other (book/ only with `publish`). Publishing
     from a git tree with uncommitted changes is refused unless `allow_dirty`.
     """
+    keras_on_torch()  # the kernels inherit KERAS_BACKEND: another backend is refused here, before any chapter runs
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
     spec = load_profile(profile, notebooks_dir)
     name = profile_name(profile, spec)
@@ -179,7 +180,8 @@ def _holding(folders: list[Path], extra_env: dict[str, str] | None = None):
                     os.environ[k] = v
 
 
-BOOK_EXTRA = ("papermill", "nbformat", "ipykernel", "jsonschema")  # what running notebooks needs beyond the package
+# What running the chapters needs beyond the package, by import name (the chapters glue their results with myst_nb).
+BOOK_EXTRA = ("papermill", "nbformat", "ipykernel", "jsonschema", "myst_nb")
 
 
 def missing_book_extra() -> list[str]:

@@ -102,3 +102,29 @@ def test_sigterm_with_two_jobs_stops_the_running_chapters_at_once_naming_them(tm
     assert err.strip().count("\n") == 0, err
     assert "01_tiny, 02_tiny terminated (SIGTERM)" in err and "re-run to resume" in err, err
     assert not [p for p in (tmp_path / "out").rglob("*") if ".mnist-tmp" in p.name or p.suffix == ".ipynb"]
+
+
+@pytest.mark.parametrize("backend", ["jax", "tensorflow", "numpy"])
+def test_a_keras_backend_other_than_torch_is_refused_before_any_chapter_runs(
+    tmp_path, profile, monkeypatch, capsys, backend
+):
+    nbs = one_chapter(tmp_path / "nbs")
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    assert runner.main(["--profile", profile, "--notebooks", str(nbs), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"error: KERAS_BACKEND='{backend}'" in err and "Fix: export KERAS_BACKEND=torch" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_venv_without_myst_nb_says_which_extra_to_install_before_any_chapter_runs(
+    tmp_path, profile, monkeypatch, capsys
+):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "myst_nb" else real(name, *a))
+    nbs = one_chapter(tmp_path / "nbs")
+    assert runner.main(["--profile", profile, "--notebooks", str(nbs), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "needs the [book] extra (myst_nb missing)" in err and "pip install 'mnist-helpers[book]'" in err, err
+    assert not (tmp_path / "out").exists()
