@@ -19,10 +19,10 @@ def test_runner_makes_a_relative_mnist_data_dir_absolute_before_kernels_start_el
     assert os.environ["MNIST_DATA_DIR"] == str(tmp_path / "rel" / "mnist")
 
 
-def one_chapter(folder: Path, *sources: str, stem: str = "01_tiny") -> Path:
+def one_chapter(folder: Path, *sources: str, stem: str = "01_tiny", parameters: str = "x = 1") -> Path:
     """A folder with a chapter, 01_tiny or `stem`: a parameters cell (x) then `sources` as cells."""
     folder.mkdir(parents=True, exist_ok=True)
-    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]})] + [new_code_cell(s) for s in sources]
+    cells = [new_code_cell(parameters, metadata={"tags": ["parameters"]})] + [new_code_cell(s) for s in sources]
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), folder / f"{stem}.ipynb")
     return folder
@@ -128,3 +128,12 @@ def test_a_venv_without_myst_nb_says_which_extra_to_install_before_any_chapter_r
     err = capsys.readouterr().err
     assert "needs the [book] extra (myst_nb missing)" in err and "pip install 'mnist-helpers[book]'" in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_leaves_its_logs_under_out_and_no_lock_files_behind(tmp_path, profile):
+    parameters = 'x = 1\nprofile = "quick"\nartifacts_dir = "../artifacts"'  # a profile folder the run locks
+    nbs = one_chapter(tmp_path / "nbs", "y = 2", parameters=parameters)
+    runner.run(profile, out_dir=tmp_path / "out", notebooks_dir=nbs)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["01_tiny.ipynb", "_logs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artifacts", "nbs", "out", "p3.yaml"]  # no _build/
+    assert (tmp_path / "artifacts" / "quick").is_dir() and not list(tmp_path.rglob(".lock*"))
