@@ -93,9 +93,9 @@ def keras_sampled_angles(n: int, factors: dict[str, float], seed: int = 0) -> di
     The angles are the ones the layer's `get_random_transformation` draws for a batch of `n` images (its
     "angle" entry, which `transform_images` then applies), so C9's evidence comes from Keras, not our sampler.
     """
-    from mnist_helpers.core.env import default_keras_backend
+    from mnist_helpers.core.env import keras_on_torch
 
-    default_keras_backend()
+    keras_on_torch()  # torch, or a clear error naming KERAS_BACKEND (not "No module named 'jax'")
     import keras
 
     images = np.zeros((n, 28, 28, 1), dtype=np.float32)

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from mnist_helpers.augment import transforms as aug
+from mnist_helpers.core.env import keras_on_torch
 from mnist_helpers.core.locks import locks_run_folder
 from mnist_helpers.data.mnist import MNIST, to_keras, to_tensor
 from mnist_helpers.models import torch_nets as models
@@ -237,6 +238,7 @@ def train_keras_dutta(
 ) -> Trained:
     """Dutta's Keras CNN trained with `fit` (torch backend), or reused when saved with the same settings."""
     announce(label)
+    keras_on_torch()  # torch, or a clear error naming KERAS_BACKEND (not "No module named 'jax'")
     import keras
 
     from mnist_helpers.core.device import resolve_device

@@ -8,7 +8,9 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.provenance import code_version
 
 META_KEY = "mnist_reproduced"  # notebook metadata key holding how an executed notebook was made
+_running: dict[Any, str] = {}  # kernel manager -> chapter, of the kernels running now in this process (any thread)
+_stopping = threading.Event()  # set by an interrupted run: a kernel that starts now is stopped at once
 
 
 def fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
@@ -124,19 +128,62 @@ def _interruption(notebook: Path, partial: Path, error: BaseException, kernel_lo
         if started:  # papermill stamps each cell's start: the last one stamped was running
             first_line = cells[started[-1]].source.strip().splitlines()[0][:60]
             cell = f" in cell {started[-1] + 1} of {len(cells)} ({first_line})"
+    resume = "finished chapters are kept, re-run to resume."
+    return f"{notebook.stem} {_what(error)}{cell}; kernel log in {kernel_log}; {resume}"
+
+
+def _what(error: BaseException) -> str:
+    """What stopped a chapter, in words: SIGTERM, Ctrl-C, or its kernel dying."""
     if isinstance(error, Terminated):
-        what = "terminated (SIGTERM)"
-    elif isinstance(error, KeyboardInterrupt):
-        what = "interrupted (Ctrl-C)"
-    else:
-        what = "stopped: its kernel died (out of memory?)"
-    return f"{notebook.stem} {what}{cell}; kernel log in {kernel_log}; finished chapters are kept, re-run to resume."
+        return "terminated (SIGTERM)"
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return "stopped: its kernel died (out of memory?)"
 
 
 @contextlib.contextmanager
-def _kernel_manager(log: Path, env: dict[str, str] | None = None):
+def kernels_stop_on_interrupt() -> Iterator[None]:
+    """Ctrl-C or SIGTERM in the block (a KeyboardInterrupt in the main thread) kills the kernels of the chapters
+    running in other threads, and any starting, so that their threads end at once (their temporaries removed)
+    instead of running the chapters to the end; then raises Interrupted naming those chapters."""
+    _stopping.clear()
+    try:
+        yield
+    except KeyboardInterrupt as e:
+        _stopping.set()
+        running = list(_running.items())  # one snapshot: other threads add and remove theirs
+        stopped = sorted({chapter for _, chapter in running})
+        for manager, _ in running:
+            _kill(manager)
+        if not stopped:
+            raise
+        raise Interrupted(f"{', '.join(stopped)} {_what(e)}; finished chapters are kept, re-run to resume.") from None
+
+
+def _kill(manager: Any) -> None:
+    """Kill a kernel manager's kernel process, if it still runs (nbclient then raises DeadKernelError)."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
+def _keep_failed(partial: Path, failed: Path) -> str:
+    """Move a failed chapter's executed notebook to `failed` (copied where that is on another device); say where it
+    is. A move that fails is said too, never raised: the chapter's own error is the one to show."""
+    try:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(partial, failed)
+    except OSError as e:
+        return f"The executed notebook up to the error could not be kept in {failed} ({e.strerror or e})."
+    return f"The executed notebook up to the error is in {failed}."
+
+
+@contextlib.contextmanager
+def _kernel_manager(log: Path, env: dict[str, str] | None = None, chapter: str = ""):
     """A kernel manager class whose kernels write their own stderr to `log`, not the terminal, and get `env` on
-    top of this process's environment (a Dask worker's kernel gets the runner's variables this way).
+    top of this process's environment (a Dask worker's kernel gets the runner's variables this way). Its kernels are
+    listed, under `chapter`, for kernels_stop_on_interrupt while the block runs.
 
     A kernel torn down mid-cell (Ctrl-C) prints a long ZMQ traceback there; its cells' outputs are unaffected.
     """
@@ -151,8 +198,17 @@ def _kernel_manager(log: Path, env: dict[str, str] | None = None):
                 if env:
                     kw["env"] = {**os.environ, **kw.get("env", {}), **env}
                 await super().start_kernel(**kw)
+                started.append(self)
+                _running[self] = chapter
+                if _stopping.is_set():  # the run was interrupted while this kernel started
+                    _kill(self)
 
-        yield LoggedKernelManager
+        started: list[Any] = []
+        try:
+            yield LoggedKernelManager
+        finally:
+            for manager in started:
+                _running.pop(manager, None)
 
 
 def execute(
@@ -174,7 +230,7 @@ def execute(
     started = time.perf_counter()
     failed = log_dir / output.name
     kernel_log = log_dir.parent / "kernels" / f"{notebook.stem}.log"
-    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log, env) as manager:
+    with atomic_path(output, suffix=".ipynb") as tmp, _kernel_manager(kernel_log, env, notebook.stem) as manager:
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -191,12 +247,9 @@ def execute(
         except (KeyboardInterrupt, *_dead_kernel_errors()) as e:
             raise Interrupted(_interruption(notebook, tmp, e, kernel_log)) from None
         except papermill.PapermillExecutionError as e:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            shutil.move(tmp, failed)  # a copy where the log folder is on another device: the real error still shows
             raise RuntimeError(
                 f"{notebook.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}).\n"
-                f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n"
-                f"The executed notebook up to the error is in {failed}."
+                f"The cell:\n    " + "\n    ".join(e.source.splitlines()) + "\n" + _keep_failed(tmp, failed)
             ) from None
         seconds = time.perf_counter() - started
         nb = nbformat.read(tmp, as_version=4)

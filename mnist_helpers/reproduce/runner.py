@@ -19,7 +19,7 @@ from typing import Any
 import mnist_helpers
 from mnist_helpers.core import locks
 from mnist_helpers.core.atomic import clean_stale
-from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV
+from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV, keras_on_torch
 from mnist_helpers.core.paths import default_artifacts_dir
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
@@ -52,12 +52,19 @@ def logs_dir(notebooks_dir: Path, out_dir: Path) -> Path:
 
 
 def refuse_source_folder(notebooks_dir: Path, out_dir: Path) -> None:
-    """Raise when the executed copies would land on the source notebooks (an --out that is their folder)."""
+    """Raise when --out is the folder of the notebooks being run, inside it, or holds it (or a link to one of them):
+    the executed copies would overwrite or sit among the source notebooks, and the run would lock and sweep them."""
     out, source = Path(out_dir).resolve(), Path(notebooks_dir).resolve()
-    if out == source or any((out / nb.name).resolve() == nb.resolve() for nb in notebooks(notebooks_dir)):
+    if out == source or out in source.parents or source in out.parents:
+        where = "is" if out == source else "is inside" if source in out.parents else "holds"
         raise RuntimeError(
-            f"--out {out_dir} is the folder of the notebooks being run ({source}): the executed copies would "
-            "overwrite the source notebooks. Choose another folder (or leave --out out)."
+            f"--out {out_dir} {where} the folder of the notebooks being run ({source}): the executed copies would "
+            "overwrite the source notebooks or mix with them. Fix: choose a folder outside it (or leave --out out)."
+        )
+    if any((out / nb.name).resolve() == nb.resolve() for nb in notebooks(notebooks_dir)):
+        raise RuntimeError(
+            f"--out {out_dir}: its notebooks are links to the source notebooks in {source}; the executed copies "
+            "would overwrite the source notebooks. Fix: choose another folder (or leave --out out)."
         )
 
 
@@ -116,6 +123,7 @@ def run(
     profile, to artifacts/<profile>/notebooks/ beside it for any other (book/ only with `publish`). Publishing
     from a git tree with uncommitted changes is refused unless `allow_dirty`.
     """
+    keras_on_torch()  # the kernels inherit KERAS_BACKEND: another backend is refused here, before any chapter runs
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
     spec = load_profile(profile, notebooks_dir)
     name = profile_name(profile, spec)
@@ -172,7 +180,8 @@ def _holding(folders: list[Path], extra_env: dict[str, str] | None = None):
                     os.environ[k] = v
 
 
-BOOK_EXTRA = ("papermill", "nbformat", "ipykernel", "jsonschema")  # what running notebooks needs beyond the package
+# What running the chapters needs beyond the package, by import name (the chapters glue their results with myst_nb).
+BOOK_EXTRA = ("papermill", "nbformat", "ipykernel", "jsonschema", "myst_nb")
 
 
 def missing_book_extra() -> list[str]:

@@ -9,7 +9,13 @@ from typing import Any
 from mnist_helpers.core.env import SCHEDULER_ENV, forwarded_env
 from mnist_helpers.core.threads import available_cores, omp_limit
 from mnist_helpers.recipes.sweeps import scheduler_address
-from mnist_helpers.reproduce.notebook_exec import execute, executed_meta, fingerprint, is_current
+from mnist_helpers.reproduce.notebook_exec import (
+    execute,
+    executed_meta,
+    fingerprint,
+    is_current,
+    kernels_stop_on_interrupt,
+)
 from mnist_helpers.reproduce.params import ParameterError
 
 DEPENDS_ON = {"07": ("04",)}  # chapter 7 reuses chapter 4's saved CNN
@@ -86,7 +92,7 @@ def run_parallel(
     on have finished, the longest first by their last run (`longest_first`); or on a Dask cluster given its
     scheduler address (the workers must see this repository and its artifacts at the same paths). Current
     notebooks are skipped as in `run` (`to_run`); the first failure stops new starts, lets the running ones finish, and
-    is raised."""
+    is raised. Ctrl-C or SIGTERM stops the running ones at once (kernels_stop_on_interrupt)."""
     import concurrent.futures as cf
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -120,25 +126,26 @@ def run_parallel(
     running: dict[cf.Future, str] = {}
     failure: BaseException | None = None
     try:
-        while pending or running:
-            ready = [s for s in pending if not needs[s] - set(times)] if failure is None else []
-            ready = longest_first(ready, last_seconds)
-            for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
-                i, nb, params, fp = pending.pop(stem)
-                print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
-                logs = (log_dir or out_dir / "_logs") / "failed"
-                future = executor.submit(execute, nb, out_dir / nb.name, params, fp, logs, kernel_env)
-                running[future] = stem
-            if not running:
-                break  # a failure left chapters that can no longer start
-            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                stem = running.pop(future)
-                try:
-                    times[stem] = future.result()
-                    print(f"[{plans_index(plans, stem)}/{n}] {stem}: done in {times[stem]:.0f} s", flush=True)
-                except Exception as e:  # kept, then raised once the running ones finish
-                    failure = failure or e
+        with kernels_stop_on_interrupt():  # Ctrl-C, SIGTERM: the running chapters stop too
+            while pending or running:
+                ready = [s for s in pending if not needs[s] - set(times)] if failure is None else []
+                ready = longest_first(ready, last_seconds)
+                for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
+                    i, nb, params, fp = pending.pop(stem)
+                    print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
+                    logs = (log_dir or out_dir / "_logs") / "failed"
+                    future = executor.submit(execute, nb, out_dir / nb.name, params, fp, logs, kernel_env)
+                    running[future] = stem
+                if not running:
+                    break  # a failure left chapters that can no longer start
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    stem = running.pop(future)
+                    try:
+                        times[stem] = future.result()
+                        print(f"[{plans_index(plans, stem)}/{n}] {stem}: done in {times[stem]:.0f} s", flush=True)
+                    except Exception as e:  # kept, then raised once the running ones finish
+                        failure = failure or e
     finally:
         executor.shutdown(wait=True)
         if client is not None:

@@ -118,6 +118,9 @@ def legacy_decay_ignored() -> tuple[bool, str]:
     """
     import warnings
 
+    from mnist_helpers.core.env import keras_on_torch
+
+    keras_on_torch()  # torch, or a clear error naming KERAS_BACKEND (not "No module named 'jax'")
     import keras
 
     with warnings.catch_warnings(record=True) as caught:

@@ -1,5 +1,6 @@
 """Environment names: each said once, in core.env, and relative folders made absolute where the user typed them."""
 
+import ast
 import os
 import re
 import subprocess
@@ -71,3 +72,44 @@ def test_keras_on_torch_sets_the_backend_when_unset(monkeypatch):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     env.keras_on_torch()
     assert os.environ["KERAS_BACKEND"] == "torch"
+
+
+def _keras_imports_without_the_check(tree: ast.AST) -> list[int]:
+    """Lines of `import keras` (or from keras) not preceded, in the same block, by a keras_on_torch() call."""
+    found = []
+    for node in ast.walk(tree):
+        checked = False
+        for statement in getattr(node, "body", []) if isinstance(getattr(node, "body", None), list) else []:
+            call = statement.value if isinstance(statement, ast.Expr) else None
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "keras_on_torch":
+                checked = True
+            names = [a.name for a in statement.names] if isinstance(statement, ast.Import) else []
+            names += [statement.module or ""] if isinstance(statement, ast.ImportFrom) else []
+            if any(n == "keras" or n.startswith("keras.") for n in names) and not checked:
+                found.append(statement.lineno)
+    return found
+
+
+def test_every_import_of_keras_in_the_package_comes_after_the_backend_check():
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line in _keras_imports_without_the_check(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "module, function, args",
+    [
+        ("mnist_helpers.augment.showcase", "keras_sampled_angles", (2, {"a": 0.1})),
+        ("mnist_helpers.training.keras_optim", "legacy_decay_ignored", ()),
+    ],
+)
+def test_keras_helpers_refuse_another_backend_naming_the_variable_and_the_fix(monkeypatch, module, function, args):
+    import importlib
+
+    helper = getattr(importlib.import_module(module), function)
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    with pytest.raises(RuntimeError, match=r"KERAS_BACKEND='jax'.*Fix: export KERAS_BACKEND=torch"):
+        helper(*args)
