@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from mnist_helpers.core.env import AUTHOR_LOGS_ENV, DATA_DIR_ENV
-from mnist_helpers.data.mnist import AUTHOR_VAL_SIZE
+from mnist_helpers.data.dutta_split import AUTHOR_VAL_SIZE
 from mnist_helpers.training.history import History
 
 LOG_FILES = {"adam": "dutta_cnn_adam.csv", "rmsprop": "dutta_cnn_rmsprop.csv"}  # optimizer -> file name

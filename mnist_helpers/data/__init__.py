@@ -5,16 +5,14 @@ from mnist_helpers.core.lazy import exports
 __getattr__, __dir__, __all__ = exports(
     __name__,
     {
+        "dutta_split": ("AUTHOR_TRAIN_SIZE", "AUTHOR_VAL_SIZE", "author_split"),
         "mnist": (
-            "AUTHOR_TRAIN_SIZE",
-            "AUTHOR_VAL_SIZE",
             "FILES",
             "MEAN",
             "MNIST",
             "PIXELS",
             "STD",
             "TEST_SIZE",
-            "author_split",
             "file_checksums",
             "load_mnist",
             "load_split",

@@ -123,22 +123,9 @@ def fit_keras(
     validation = None if test_x is None else _as_arrays(test_x, test_y, "test")
     keras.utils.set_random_seed(seed)
     model.compile(optimizer=keras_optimizer(optimizer, lr, decay), loss=LOSS, metrics=["accuracy"], jit_compile=False)
+    meta = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer.lower(), "lr": lr, "decay": decay}
     history = History(
-        meta={
-            "model": model.name,
-            "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
-            "n_params": int(model.count_params()),
-            "n_train": len(train_x),
-            "n_test": 0 if validation is None else len(validation[0]),
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "optimizer": optimizer.lower(),
-            "lr": lr,
-            "decay": decay,
-            "loss": LOSS,
-            "seed": seed,
-            "device": dev.type,
-        }
+        meta=_run_meta(model, len(train_x), 0 if validation is None else len(validation[0]), meta, seed, dev)
     )
     steps = -(-len(train_x) // batch_size)
     key = plain(run_key or {})
@@ -156,6 +143,21 @@ def fit_keras(
             callbacks=[EpochRecorder(history, epochs, steps, mode), Resumable(seed, checkpoint, history, key)],
         )
     return history
+
+
+def _run_meta(model: keras.Model, n_train: int, n_test: int, settings: dict[str, Any], seed: int, dev: Any) -> dict:
+    """What made a Keras run (a checkpoint resumes only when all of it matches): the model, data sizes, settings."""
+    return {
+        "model": model.name,
+        "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
+        "n_params": int(model.count_params()),
+        "n_train": n_train,
+        "n_test": n_test,
+        **settings,
+        "loss": LOSS,
+        "seed": seed,
+        "device": dev.type,
+    }
 
 
 class Resumable(keras.callbacks.Callback):

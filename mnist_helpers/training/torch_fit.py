@@ -1,4 +1,19 @@
-"""Training engine for the torch models: a seeded, resumable `fit` with a per-epoch History."""
+"""Training engine for the torch models: a seeded, resumable `fit` with a per-epoch History.
+
+Each epoch shuffles by index and augments per batch with generators seeded from (seed, epoch), and reseeds torch's
+global RNG (dropout, random layers) the same way (training.seeding), so a run is a function of the seed, the model's
+initial weights and the thread count. Loss "mse" trains an autoencoder on its own (augmented) input; its accuracies
+are None. With a `checkpoint`, the whole training state is written atomically after every epoch, and a run started
+with the same settings and run key resumes after the last saved epoch, ending exactly where an uninterrupted run
+ends; one made with other settings or another run key is stale, and training starts from epoch 1.
+
+With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has made no real
+gain (a fall of more than `min_delta` of its value at the last gain; any fall when 0) for `patience` epochs, the
+weights of the lowest-val_loss epoch are restored, and meta records "best_epoch", "last_gain_epoch" and
+"stopped_epoch". With `lr_patience` (and `val_x`), the learning rate is multiplied by `lr_factor` after that many
+epochs without a real gain since the last gain or cut; meta "lr_cuts" lists the epochs after which it was cut.
+A NaN or infinite training loss stops the run with FloatingPointError naming the epoch and step.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +22,7 @@ import functools
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +39,57 @@ from mnist_helpers.training.progress import epoch_bar, report_epoch, resolve_pro
 from mnist_helpers.training.stopping import last_gain_epoch, lr_cuts, stalled
 
 
+@dataclass(frozen=True)
+class FitSettings:
+    """Every setting of a `fit` run, with its default; checked when made (a bad one raises ValueError naming it)."""
+
+    epochs: int
+    batch_size: int
+    optimizer: str = "adam"
+    lr: float = 1e-3  # initial learning rate
+    decay: float = 0.0  # inverse-time decay per optimizer step (C11)
+    loss: str = "cross_entropy"  # one of checks.LOSSES; "mse" trains an autoencoder on its own (augmented) input
+    augment: Augment | None = None  # (batch, generator) -> batch, drawn per (seed, epoch)
+    seed: int = 0
+    checkpoint: str | os.PathLike | None = None  # written atomically after every epoch; a matching one is resumed
+    progress: str = "auto"  # "bar" | "lines" | "none" | "auto"
+    eval_batch_size: int = 1000  # images per evaluation batch
+    channels_last: bool | None = None  # None: on for models with Conv2d layers and 4-D inputs
+    limit_batches: int | None = None  # cap on training batches per epoch (smoke tests, benchmarks)
+    decay_mode: str = "inverse_time"  # what `decay` means: "inverse_time" (Keras, per step) | "l2" (weight_decay)
+    patience: int | None = None  # stop after this many epochs without a real gain in val_loss; best weights restored
+    min_delta: float = 0.0  # a real gain lowers val_loss by more than this fraction (0.01: 1%) of the last gain's
+    lr_patience: int | None = None  # cut the learning rate after this many epochs without a real gain in val_loss
+    lr_factor: float = 0.5  # what each cut multiplies the learning rate by
+    device: str = "cpu"  # "cpu" or "cuda": where the model, data, augmentation and its random draws live
+    run_key: dict[str, Any] | None = None  # what else made the run (model settings, recipe, code): resume checks it
+
+    @classmethod
+    def of(cls, settings: dict[str, Any], has_validation: bool) -> FitSettings:
+        """The settings given to `fit`, checked; an unknown name raises TypeError listing the known ones."""
+        unknown = sorted(set(settings) - {f.name for f in fields(cls)})
+        if unknown:
+            known = ", ".join(f.name for f in fields(cls))
+            raise TypeError(f"fit() got unknown setting(s) {', '.join(unknown)}; the settings are: {known}.")
+        made = cls(**settings)
+        check_fit_arguments(**{k: getattr(made, k) for k in FIT_CHECKED}, has_validation=has_validation)
+        return made
+
+
+FIT_CHECKED = (
+    "epochs",
+    "batch_size",
+    "eval_batch_size",
+    "limit_batches",
+    "loss",
+    "seed",
+    "min_delta",
+    "patience",
+    "lr_patience",
+    "lr_factor",
+)  # what checks.check_fit_arguments looks at
+
+
 def fit(
     model: nn.Module,
     train_x: torch.Tensor,
@@ -31,104 +97,55 @@ def fit(
     test_x: torch.Tensor | None,
     test_y: torch.Tensor | None,
     *,
-    epochs: int,
-    batch_size: int,
-    optimizer: str = "adam",
-    lr: float = 1e-3,  # initial learning rate
-    decay: float = 0.0,  # inverse-time decay per optimizer step (C11)
-    loss: str = "cross_entropy",
-    augment: Augment | None = None,
-    seed: int = 0,
-    checkpoint: str | os.PathLike | None = None,
-    progress: str = "auto",
-    eval_batch_size: int = 1000,  # images per evaluation batch
-    channels_last: bool | None = None,  # None: on for models with Conv2d layers and 4-D inputs
-    limit_batches: int | None = None,  # cap on training batches per epoch (smoke tests, benchmarks)
-    decay_mode: str = "inverse_time",  # what `decay` means: "inverse_time" (Keras, per step) | "l2" (weight_decay)
     val_x: torch.Tensor | None = None,  # a validation split carved from the training images, scored every epoch
     val_y: torch.Tensor | None = None,
-    patience: int | None = None,  # stop after this many epochs without a real gain in val_loss; best weights restored
-    min_delta: float = 0.0,  # a real gain lowers val_loss by more than this fraction (0.01: 1%) of the last gain's
-    lr_patience: int | None = None,  # cut the learning rate after this many epochs without a real gain in val_loss
-    lr_factor: float = 0.5,  # what each cut multiplies the learning rate by
-    device: str = "cpu",  # "cpu" or "cuda": where the model, data, augmentation and its random draws live
-    run_key: dict[str, Any] | None = None,  # what else made the run (model settings, recipe, code): resume checks it
+    **settings: Any,  # FitSettings' fields: epochs and batch_size, then any others
 ) -> History:
-    """Train `model` in place and return its per-epoch History; the model is left in eval mode.
+    """Train `model` in place with `settings` (see FitSettings) and return its per-epoch History, in eval mode.
 
-    Each epoch shuffles by index and augments per batch with generators seeded from (seed, epoch),
-    and reseeds torch's global RNG (dropout, random layers) the same way, so a run is a function of
-    the seed and the model's initial weights. Loss "mse" trains an autoencoder on its own (augmented)
-    input; its accuracies are None. With `checkpoint`, the full training state is written atomically
-    after every epoch, and a run started with the same parameters resumes after the last saved epoch,
-    ending exactly where an uninterrupted run ends (the per-epoch seeding means no RNG state is needed); one made
-    with other settings, or another `run_key`, is stale and training starts from epoch 1.
-    With `val_x`, each row records val_loss/val_acc; with `patience` too, training stops once val_loss has made no
-    real gain (a fall of more than `min_delta` of its value at the last gain; any fall when 0) for `patience`
-    epochs, the weights of the lowest-val_loss epoch are restored, and meta records "best_epoch",
-    "last_gain_epoch" and "stopped_epoch" (the last epoch trained). With `lr_patience` (and `val_x`), the learning
-    rate is multiplied by `lr_factor` after that many epochs without a real gain since the last gain or cut;
-    meta "lr_cuts" lists the epochs after which it was cut.
-
-    A NaN or infinite training loss stops the run with FloatingPointError naming the epoch and step.
+    How a run is seeded, resumed, validated and stopped early is described in this module's docstring.
     """
-    check_fit_arguments(
-        epochs=epochs,
-        batch_size=batch_size,
-        eval_batch_size=eval_batch_size,
-        limit_batches=limit_batches,
-        loss=loss,
-        seed=seed,
-        min_delta=min_delta,
-        patience=patience,
-        lr_patience=lr_patience,
-        lr_factor=lr_factor,
-        has_validation=val_x is not None,
-    )
-    mode = resolve_progress(progress)
-    opt, scheduler = make_optimizer(optimizer, model.parameters(), lr=lr, decay=decay, decay_mode=decay_mode)
-    dev = resolve_device(device)
-    data = Splits.of(train_x, train_y, test_x, test_y, val_x, val_y, loss=loss, device=dev)
+    s = FitSettings.of(settings, has_validation=val_x is not None)
+    mode = resolve_progress(s.progress)
+    opt, scheduler = make_optimizer(s.optimizer, model.parameters(), lr=s.lr, decay=s.decay, decay_mode=s.decay_mode)
+    dev = resolve_device(s.device)
+    data = Splits.of(train_x, train_y, test_x, test_y, val_x, val_y, loss=s.loss, device=dev)
     model.to(dev)
-    if channels_last is None:
-        channels_last = data.train_x.ndim == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules())
-    n_batches = min(-(-len(data.train_x) // batch_size), limit_batches or len(data.train_x))  # ceil, then the cap
-    plan = EpochPlan(loss, batch_size, n_batches, augment, int(seed), bool(channels_last), eval_batch_size, dev)
-    history = History(
-        meta=run_meta(
-            model,
-            data,
-            plan,
-            epochs,
-            optimizer,
-            lr,
-            decay,
-            decay_mode,
-            limit_batches,
-            patience,
-            min_delta,
-            lr_patience,
-            lr_factor,
-        )
-    )
-    if channels_last:
+    plan = _plan(model, data, s, dev)
+    history = History(meta=run_meta(model, data, plan, s))
+    if plan.channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch accepts it; its stubs not
-    fresh = checkpoint is None or not Path(checkpoint).exists()
-    first = 1 if fresh or checkpoint is None else resume(checkpoint, model, opt, scheduler, history, epochs, run_key)
-    best = best_so_far(history, checkpoint if first > 1 else None)
-    for epoch in range(first, epochs + 1):
-        if patience is not None and stalled(_val_losses(history), patience, min_delta):
+    fresh = s.checkpoint is None or not Path(s.checkpoint).exists()
+    first = (
+        1
+        if fresh or s.checkpoint is None
+        else resume(s.checkpoint, model, opt, scheduler, history, s.epochs, s.run_key)
+    )
+    best = best_so_far(history, s.checkpoint if first > 1 else None)
+    for epoch in range(first, s.epochs + 1):
+        if s.patience is not None and stalled(_val_losses(history), s.patience, s.min_delta):
             break
-        _run_epoch(model, data, opt, scheduler, plan, epoch, epochs, history, mode)
+        _run_epoch(model, data, opt, scheduler, plan, epoch, s.epochs, history, mode)
         val_loss = history.rows[-1]["val_loss"]
         if val_loss is not None and (best["loss"] is None or val_loss < best["loss"]):
             best = {"loss": val_loss, "epoch": epoch, "model": copy.deepcopy(model.state_dict())}
-        if lr_patience is not None and epoch in lr_cuts(_val_losses(history), lr_patience, min_delta):
-            scale_lr(opt, scheduler, lr_factor)
-        if checkpoint is not None:
-            save_state(checkpoint, training_state(epoch, model, opt, scheduler, history, best["model"], run_key))
-    _finish(model, history, best, patience, lr_patience, min_delta)
+        if s.lr_patience is not None and epoch in lr_cuts(_val_losses(history), s.lr_patience, s.min_delta):
+            scale_lr(opt, scheduler, s.lr_factor)
+        if s.checkpoint is not None:
+            save_state(s.checkpoint, training_state(epoch, model, opt, scheduler, history, best["model"], s.run_key))
+    _finish(model, history, best, s.patience, s.lr_patience, s.min_delta)
     return history
+
+
+def _plan(model: nn.Module, data: Splits, s: FitSettings, device: torch.device) -> EpochPlan:
+    """What every epoch shares: channels-last for conv models on images (unless set), the batches per epoch."""
+    channels_last = s.channels_last
+    if channels_last is None:
+        channels_last = data.train_x.ndim == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules())
+    n_batches = min(-(-len(data.train_x) // s.batch_size), s.limit_batches or len(data.train_x))  # ceil, then the cap
+    return EpochPlan(
+        s.loss, s.batch_size, n_batches, s.augment, int(s.seed), bool(channels_last), s.eval_batch_size, device
+    )
 
 
 @dataclass(frozen=True)
@@ -219,21 +236,7 @@ def _finish(
     model.eval()
 
 
-def run_meta(
-    model: nn.Module,
-    data: Splits,
-    plan: EpochPlan,
-    epochs: int,
-    optimizer: str,
-    lr: float,
-    decay: float,
-    decay_mode: str,
-    limit_batches: int | None,
-    patience: int | None,
-    min_delta: float,
-    lr_patience: int | None,
-    lr_factor: float,
-) -> dict[str, Any]:
+def run_meta(model: nn.Module, data: Splits, plan: EpochPlan, s: FitSettings) -> dict[str, Any]:
     """What made a run: every setting, the data's and the initial weights' fingerprints (a checkpoint resumes only
     when all of it matches, except the epochs asked for and the torch version)."""
     splits = (data.train_x, data.train_y, data.test_x, data.test_y)
@@ -243,21 +246,21 @@ def run_meta(
         "data_fingerprint": fingerprint(*(t for t in splits if t is not None)),
         "n_train": len(data.train_x),
         "n_test": 0 if data.test_x is None else len(data.test_x),
-        "epochs": epochs,
+        "epochs": s.epochs,
         "batch_size": plan.batch_size,
-        "optimizer": optimizer.lower(),
-        "lr": lr,
-        "decay": decay,
-        "decay_mode": decay_mode,
+        "optimizer": s.optimizer.lower(),
+        "lr": s.lr,
+        "decay": s.decay,
+        "decay_mode": s.decay_mode,
         "n_val": 0 if data.val_x is None else len(data.val_x),
-        "patience": patience,
-        "min_delta": min_delta,
-        "lr_patience": lr_patience,
-        "lr_factor": lr_factor if lr_patience else None,
+        "patience": s.patience,
+        "min_delta": s.min_delta,
+        "lr_patience": s.lr_patience,
+        "lr_factor": s.lr_factor if s.lr_patience else None,
         "loss": plan.loss,
         "augment": describe(plan.augment),
         "seed": plan.seed,
-        "limit_batches": limit_batches,
+        "limit_batches": s.limit_batches,
         "channels_last": plan.channels_last,
         "torch": str(torch.__version__),
         "device": plan.device.type,

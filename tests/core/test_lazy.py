@@ -44,3 +44,17 @@ def test_every_subpackage_exports_only_names_its_modules_define():
         package = importlib.import_module(f"mnist_helpers.{room}")
         for name in package.__all__:
             assert getattr(package, name) is not None, f"mnist_helpers.{room}.{name}"
+
+
+def test_no_exported_name_is_also_a_submodule_of_its_package():
+    # Importing a submodule sets it as an attribute of its package: an exported function of the same name would then
+    # be shadowed by the module (data.author_split(...) calling a module), depending on what was imported first.
+    import importlib
+    import pkgutil
+
+    import mnist_helpers
+
+    for room in (m for m in pkgutil.iter_modules(mnist_helpers.__path__) if m.ispkg):
+        package = importlib.import_module(f"mnist_helpers.{room.name}")
+        submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        assert not set(getattr(package, "__all__", ())) & submodules, room.name

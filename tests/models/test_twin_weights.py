@@ -20,4 +20,3 @@ def test_the_twin_with_copied_weights_predicts_as_keras_in_inference():
     with torch.no_grad():
         got = torch.softmax(twin(to_tensor(images, normalize=False)), dim=1).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-5)
-

@@ -52,3 +52,15 @@ def test_data_become_float_inputs_and_integer_labels_one_per_image():
         as_data(np.zeros((4, 784), dtype=np.uint8), [0] * 4, "train", "cross_entropy")
     with pytest.raises(ValueError, match="test_y must hold one label per image of test_x \\(4 images\\); got 3"):
         as_data(np.zeros((4, 784), dtype=np.float32), [0] * 3, "test", "cross_entropy")
+
+
+def test_fit_names_an_unknown_setting_and_lists_the_known_ones():
+    from mnist_helpers.training.torch_fit import fit
+
+    x, y = torch.zeros(4, 8), torch.zeros(4, dtype=torch.int64)
+    with pytest.raises(
+        TypeError, match=r"fit\(\) got unknown setting\(s\) epoch; the settings are: epochs, batch_size"
+    ):
+        fit(torch.nn.Linear(8, 2), x, y, None, None, epoch=3, batch_size=2)
+    with pytest.raises(ValueError, match="epochs=0 must be a positive integer"):
+        fit(torch.nn.Linear(8, 2), x, y, None, None, epochs=0, batch_size=2)
