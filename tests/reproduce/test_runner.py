@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import papermill
@@ -228,24 +229,25 @@ sys.exit(runner.main(["--profile", sys.argv[2], "--notebooks", sys.argv[1], "--o
 """
 
 
-@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
-def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
+def runner_in_a_sleeping_cell(tmp_path, **popen: Any) -> subprocess.Popen:
+    """The runner CLI in a subprocess, returned once its chapter's kernel is inside a cell that sleeps 60 s."""
     marker = tmp_path / "started"
     nbs = notebook_with(
         tmp_path / "nbs", "y = 2", f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(60)"
     )
     args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "out")]
-    proc = subprocess.Popen(  # its own process group, as a terminal's foreground job; SIGINT not ignored
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
     deadline = time.time() + 120
     while not marker.exists() and time.time() < deadline:
         time.sleep(0.2)
+    return proc
+
+
+@pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
+def test_real_ctrl_c_mid_cell_prints_one_line_not_a_zmq_traceback(tmp_path):
+    proc = runner_in_a_sleeping_cell(  # its own process group, as a terminal's foreground job; SIGINT not ignored
+        tmp_path, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
@@ -566,15 +568,7 @@ def test_a_failed_chapter_is_kept_when_its_log_folder_is_on_another_device(tmp_p
 
 @pytest.mark.slow  # a subprocess or a real kernel: `make test` runs it, `make test-unit` skips it
 def test_sigterm_stops_the_runner_with_one_line_and_leaves_no_temporary(tmp_path):
-    marker = tmp_path / "started"
-    nbs = notebook_with(
-        tmp_path / "nbs", "y = 2", f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(60)"
-    )
-    args = [sys.executable, "-c", RUNNER_CLI, str(nbs), profile_file(tmp_path, 3), str(tmp_path / "out")]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not marker.exists() and time.time() < deadline:
-        time.sleep(0.2)
+    proc = runner_in_a_sleeping_cell(tmp_path)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
