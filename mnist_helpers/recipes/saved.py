@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from mnist_helpers.core.atomic import atomic_path
 from mnist_helpers.core.provenance import code_version
 from mnist_helpers.data.mnist import MNIST
 from mnist_helpers.models import torch_nets as models
@@ -98,8 +99,6 @@ def keras_checksum(model: Any) -> str:
 def save_keras_weights(model: Any, weights: Path, meta: dict[str, Any]) -> None:
     """Write a Keras model's weights to `weights` atomically, with `meta` and the weights' checksum inside the file."""
     import h5py
-
-    from mnist_helpers.core.atomic import atomic_path
 
     meta = {**meta, KERAS_CHECKSUM: keras_checksum(model)}
     with atomic_path(weights, suffix=".weights.h5") as tmp:  # a unique temporary; Keras insists on the suffix

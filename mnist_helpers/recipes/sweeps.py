@@ -113,13 +113,11 @@ def sweep(
         n, threads = plan_workers(len(calls), workers)
         if n == 1:
             return [fn(**kwargs) for kwargs in calls]
-    else:
-        n, threads = -1, CLUSTER_THREADS
     import joblib
 
     with _run_folders_locked(calls) as env:  # the workers write there: they take the lock over from us
         if address is not None:
-            return _on_cluster(address, [(fn, kwargs, threads, env) for kwargs in calls])
+            return _on_cluster(address, [(fn, kwargs, CLUSTER_THREADS, env) for kwargs in calls])
         tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env) for kwargs in calls)
         with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
             return joblib.Parallel(n_jobs=n)(tasks)

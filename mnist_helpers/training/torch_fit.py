@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import inspect
 import os
 import time
 from dataclasses import dataclass, fields
@@ -76,18 +77,8 @@ class FitSettings:
         return made
 
 
-FIT_CHECKED = (
-    "epochs",
-    "batch_size",
-    "eval_batch_size",
-    "limit_batches",
-    "loss",
-    "seed",
-    "min_delta",
-    "patience",
-    "lr_patience",
-    "lr_factor",
-)  # what checks.check_fit_arguments looks at
+# The settings checks.check_fit_arguments looks at: its own keywords, read from its signature (one list).
+FIT_CHECKED = tuple(name for name in inspect.signature(check_fit_arguments).parameters if name != "has_validation")
 
 
 def fit(
@@ -115,12 +106,8 @@ def fit(
     history = History(meta=run_meta(model, data, plan, s))
     if plan.channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch accepts it; its stubs not
-    fresh = s.checkpoint is None or not Path(s.checkpoint).exists()
-    first = (
-        1
-        if fresh or s.checkpoint is None
-        else resume(s.checkpoint, model, opt, scheduler, history, s.epochs, s.run_key)
-    )
+    ckpt = s.checkpoint
+    first = resume(ckpt, model, opt, scheduler, history, s.epochs, s.run_key) if ckpt and Path(ckpt).exists() else 1
     best = best_so_far(history, s.checkpoint if first > 1 else None)
     for epoch in range(first, s.epochs + 1):
         if s.patience is not None and stalled(_val_losses(history), s.patience, s.min_delta):
