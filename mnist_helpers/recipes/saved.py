@@ -1,6 +1,6 @@
 """What a saved model carries (its key, history and data fingerprint) and how a recipe decides to reuse it.
 
-A saved model carries its key (every setting that made it, the data's fingerprint and the code version) and its
+A saved model carries its key (every setting that made it, the data's fingerprint and the code that made it) and its
 training history inside its one weights file, written atomically: reuse is decided from that file alone, so a
 crash between two writes can never pair new weights with an old key or history.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from mnist_helpers.core.atomic import atomic_path
-from mnist_helpers.core.provenance import code_version
+from mnist_helpers.core.code_hash import definition_hash, training_code
 from mnist_helpers.data.mnist import MNIST
 from mnist_helpers.models import torch_nets as models
 from mnist_helpers.training.checkpoints import arrays_checksum
@@ -82,10 +82,19 @@ def stored_meta(key: dict[str, Any], history: History) -> dict[str, Any]:
     return {"key": key, "history": {"format": FORMAT, "rows": history.rows, "meta": history.meta}}
 
 
-def model_key(split: MNIST, **settings: Any) -> dict[str, Any]:
-    """Everything that makes a model: its settings, the data it saw (sizes and fingerprint), the code version."""
+def model_key(split: MNIST, definition: Any, **settings: Any) -> dict[str, Any]:
+    """Everything that makes a model: its settings, the data it saw (sizes and fingerprint), the code that trains
+    it (`core.code_hash.training_code`) and its model's `definition` (the class or builder; `definition_hash`).
+    A change to a plot or a verdict rule leaves the key as it was; one to another model's class does too."""
     n = {"n_train": len(split.train_labels), "n_test": len(split.test_labels)}
-    return {**settings, **n, "data": data_fingerprint(split), "code_version": code_version()}
+    model_code = definition_hash(definition.__module__, definition.__qualname__)
+    return {
+        **settings,
+        **n,
+        "data": data_fingerprint(split),
+        "training_code": training_code(),
+        "model_code": model_code,
+    }
 
 
 KERAS_CHECKSUM = "weights_checksum"  # the meta entry holding a Keras weights file's checksum
@@ -158,6 +167,7 @@ def classifier_key(name: str, split: MNIST, *, epochs: int, batch_size: int, **s
     build = models.MODELS[name]
     return model_key(
         split,
+        build,
         name=name,
         epochs=epochs,
         batch_size=batch_size,

@@ -177,6 +177,7 @@ def train_autoencoder(
         raise ValueError(f"autoencoder kind={kind!r} is not known; use one of {', '.join(models.AUTOENCODERS)}.")
     key = model_key(
         split,
+        models.MODELS[kind],
         kind=kind,
         code_size=code_size,
         epochs=epochs,
@@ -247,6 +248,7 @@ def train_keras_dutta(
 
     key = model_key(
         split,
+        dutta_cnn,
         name="dutta_keras",
         epochs=epochs,
         batch_size=batch_size,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mnist_helpers.core.atomic import atomic_path
-from mnist_helpers.core.provenance import code_version
+from mnist_helpers.core.code_hash import notebook_code
 
 META_KEY = "mnist_reproduced"  # notebook metadata key holding how an executed notebook was made
 _running: dict[Any, str] = {}  # kernel manager -> chapter, of the kernels running now in this process (any thread)
@@ -23,7 +23,8 @@ _stopping = threading.Event()  # set by an interrupted run: a kernel that starts
 
 
 def fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
-    """What an executed notebook depends on: parameters, the cells' sources (not their stored outputs), the code."""
+    """What an executed notebook depends on: parameters, the cells' sources (not their stored outputs), and the
+    code its cells import (`core.code_hash.notebook_code`: a change elsewhere in the package leaves it current)."""
     import nbformat
 
     cells = nbformat.read(notebook, as_version=4).cells
@@ -31,7 +32,7 @@ def fingerprint(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "params": params,
         "source_sha": hashlib.sha256(sources.encode()).hexdigest()[:16],
-        "code_version": code_version(),
+        "code_version": notebook_code(notebook),
     }
 
 

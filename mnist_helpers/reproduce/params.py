@@ -209,6 +209,7 @@ RULES: dict[str, Rule] = {  # one per parameter some chapter's parameters cell d
     "throughput_images": int_range(64, TRAIN_SIZE),
     "param_draws": int_range(100, 1_000_000),  # chapter 2: random parameter draws per setting (C7, C9)
     "dutta_epochs": int_range(1, LOG_EPOCHS, f"chapter 4 reads the author's {LOG_EPOCHS}-epoch log at this epoch"),
+    "keras_epochs": int_range(1, LOG_EPOCHS, "chapter 5 sets the Keras run beside the twin's at this epoch"),
     "dutta_batch_size": int_range(1, TRAIN_SIZE, "a batch holds at most the whole training split"),
     "reuse_models": boolean,
     "engine": choice("keras", "torch"),
@@ -219,6 +220,9 @@ RULES: dict[str, Rule] = {  # one per parameter some chapter's parameters cell d
     "min_delta": finite_range(0.0, 0.5, False, "0.01 (a 1% fall; 0: any fall counts)"),
     "val_size": int_range(1, TRAIN_SIZE - 1),
 }
+
+
+JOINT_RULES = (("keras_epochs", "epochs"),)  # (part, whole): part may not exceed whole
 
 
 class Params(dict):
@@ -250,6 +254,12 @@ def validate(namespace: Mapping[str, Any] | None = None, chapter: str | None = N
             raise ParameterError(f"unknown parameter {name!r}; known parameters: {', '.join(sorted(RULES))}.")
         canonical = rule(name, value)
         out[name] = value if canonical is None else canonical  # a rule may only check (returning None)
+    for part, whole in JOINT_RULES:
+        if part in out and whole in out and out[part] > out[whole]:
+            raise ParameterError(
+                f"parameter {part!r} = {out[part]!r} exceeds {whole!r} = {out[whole]!r}: it reads the {whole} "
+                f"runs at that epoch. Set {part} to at most {out[whole]!r}, or raise {whole}."
+            )
     return Params(out)
 
 

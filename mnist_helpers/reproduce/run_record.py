@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.core.atomic import read_json, write_json
+from mnist_helpers.core.code_hash import notebook_code
 from mnist_helpers.core.env import ALLOW_DIRTY_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
 from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
@@ -85,7 +86,7 @@ class Run:
             "params": params,
             "metrics": self.metrics,
             "wall_time_s": round(time.perf_counter() - self.started, 1),
-            "code_version": code_version(),
+            "code_version": chapter_code(self.chapter),
             "git_commit": git_commit(),
             "allow_dirty": os.environ.get(ALLOW_DIRTY_ENV) == "1",  # set by `mnist-reproduce --allow-dirty`
             "packages": package_versions(),
@@ -181,6 +182,15 @@ def check_record(record: Any, source: str | os.PathLike, keys: tuple[str, ...] |
     return record
 
 
+def chapter_code(chapter: str) -> str:
+    """The hash of the code a chapter's notebook imports (`core.code_hash.notebook_code`): what made its results.
+    The whole package's `code_version` when the notebook is not where the runner looks for it."""
+    from mnist_helpers.reproduce.chapters import default_notebooks_dir  # chapters imports params, as this does
+
+    notebook = default_notebooks_dir() / f"{chapter}.ipynb"
+    return notebook_code(notebook) if notebook.is_file() else code_version()
+
+
 def code_status(recorded: str, current: str | None = None) -> str:
     """'current' when a result's recorded code version is this code's, else 'differs (now <version>)'."""
     current = current or code_version()
@@ -188,8 +198,9 @@ def code_status(recorded: str, current: str | None = None) -> str:
 
 
 def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per chapter: wall time, when it finished, the commit and code version that ran it, and whether
-    that code is the current code. A commit published with --allow-dirty says so."""
+    """One row per chapter: wall time, when it finished, the commit and code version that ran it (the modules its
+    notebook imports, `chapter_code`), and whether that code is the current code. A commit published with
+    --allow-dirty says so."""
     import pandas as pd
 
     read = ("wall_time_s", "finished", "git_commit", "code_version", "hardware")
@@ -201,7 +212,7 @@ def runs_table(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
             "finished (UTC)": m["finished"],
             "git commit": m["git_commit"] + (" (--allow-dirty)" if m.get("allow_dirty") else ""),
             "code version": m["code_version"],
-            "code now": code_status(m["code_version"]),
+            "code now": code_status(m["code_version"], chapter_code(ch)),
             "torch threads": m["hardware"]["torch_threads"],
         }
         for ch, m in metrics.items()

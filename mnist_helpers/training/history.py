@@ -71,6 +71,11 @@ class History:
         have = f"epochs {self.rows[0]['epoch']}-{self.rows[-1]['epoch']}" if self.rows else "no epochs"
         raise ValueError(f"epoch={epoch!r} is not in this History ({have}); pick an epoch that was trained.")
 
+    def truncated(self, epochs: int) -> History:
+        """The run as it stood after `epochs` epochs (to set it beside a shorter run: the same epochs on both)."""
+        self.at_epoch(epochs)  # a clear error for an epoch that was not trained
+        return History([dict(r) for r in self.rows if r["epoch"] <= epochs], dict(self.meta))
+
     def last_value(self, metric: str = "test_acc") -> float:
         """`metric` at the final epoch: the headline figure (chosen before looking at the results)."""
         value = self.last()[self._check_metric(metric)]

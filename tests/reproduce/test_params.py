@@ -139,3 +139,9 @@ def test_a_chapter_without_its_notebook_names_where_it_looked(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ParameterError, match=rf"no notebook {tmp_path}/03_mpl.ipynb.*MNIST_NOTEBOOKS_DIR"):
         validate({"In": []}, "03_mpl")
+
+
+def test_keras_epochs_beyond_the_twins_epochs_are_refused_naming_both_parameters():
+    assert validate(keras_epochs=6, epochs=60).keras_epochs == 6
+    with pytest.raises(ParameterError, match=r"'keras_epochs' = 7 exceeds 'epochs' = 6.*at most 6"):
+        validate(keras_epochs=7, epochs=6)

@@ -42,3 +42,15 @@ def test_a_damaged_history_row_is_refused_naming_the_row_and_the_fix(row, proble
 
     with pytest.raises(ValueError, match=re.escape(f"w.pt: damaged ({problem}). Delete it and re-run")):
         History.from_dict({"format": FORMAT, "rows": [row], "meta": {}}, "w.pt: damaged")
+
+
+def test_a_history_truncated_to_an_epoch_stands_as_it_did_then():
+    from mnist_helpers.training.history import History
+
+    h = History()
+    for epoch, acc in ((1, 0.5), (2, 0.9), (3, 0.7)):
+        h.append(epoch=epoch, test_acc=acc)
+    cut = h.truncated(2)
+    assert (len(cut), cut.last_value(), len(h)) == (2, 0.9, 3)
+    with pytest.raises(ValueError, match="epoch=4 is not in this History"):
+        h.truncated(4)
