@@ -2,10 +2,14 @@
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +114,127 @@ def test_an_installed_package_runs_a_checkouts_notebooks_as_the_readme_shows(tmp
     assert (checkout / "artifacts" / "quick" / "notebooks" / "01_preprocessing.ipynb").is_file()
     assert (checkout / "artifacts" / "quick" / "metrics" / "01_preprocessing.json").is_file()
     assert not (site / "artifacts").exists() and not (site / "notebooks").exists()
+
+
+def untracked_files() -> set[str]:
+    """The repository's untracked, unignored files (git status's `??` entries)."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return {line[3:] for line in status.stdout.splitlines() if line.startswith("??")}
+
+
+def dirs_under(folder: Path) -> set[Path]:
+    return {folder, *(p for p in folder.rglob("*") if p.is_dir())} if folder.exists() else set()
+
+
+def all_under(folders: tuple[Path, ...], listing) -> set[Path]:
+    return set().union(*(listing(folder) for folder in folders))
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process started in its own session, and what it started (a worker's nannies), by its group id."""
+    if process.poll() is not None:
+        return
+    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.mark.slow  # a Dask scheduler and worker as the README starts them, and one chapter on the worker
+def test_the_cluster_example_runs_a_chapter_on_a_local_worker_and_streams_its_lines_to_the_runner(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    start_scheduler = readme_line("dask scheduler --host")
+    start_worker = readme_line("dask worker tcp://")
+    run_chapter = readme_line("MNIST_DASK_SCHEDULER=tcp://")
+    host, port = re.search(r"--host (\S+) --port (\d+)", start_scheduler).groups()
+    address = f"tcp://{host}:{port}"
+    assert address in start_worker and address in run_chapter  # the three lines name the same scheduler
+    n_workers = int(re.search(r"--nworkers (\d+)", start_worker).group(1))
+    only = re.search(r"--only (\S+)", run_chapter).group(1)
+    (chapter,) = (ROOT / "notebooks").glob(f"{only}_*.ipynb")
+    out = ROOT / re.search(r"--out (\S+)", run_chapter).group(1)
+    profile = re.search(r"--profile (\S+)", run_chapter).group(1)
+    written_under = (ROOT / "artifacts" / profile, out)  # the chapter's models and metrics, and its notebook
+    with socket.socket() as probe:
+        if probe.connect_ex((host, int(port))) == 0:
+            pytest.fail(
+                f"{host}:{port} is in use: the README's scheduler cannot listen there; stop what does and re-run"
+            )
+    files_before, dirs_before = all_under(written_under, files_under), all_under(written_under, dirs_under)
+    untracked_before = untracked_files()
+    # the worker's scratch space (dask's temporary-directory) in tmp_path, not in the system's /tmp
+    env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(tmp_path)}
+    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("scheduler", "worker")}
+    started: list[subprocess.Popen] = []
+
+    def log_tail(name: str) -> str:
+        logs[name].flush()
+        return (tmp_path / f"{name}.log").read_text()[-3000:]
+
+    try:
+        for name, command in (("scheduler", start_scheduler), ("worker", start_worker)):
+            started.append(
+                subprocess.Popen(
+                    command,
+                    shell=True,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=logs[name],
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: stop() ends its children too
+                )
+            )
+            if name == "scheduler":  # the worker and the runner need it listening
+                deadline = time.monotonic() + 60
+                while True:
+                    assert started[0].poll() is None, f"the scheduler exited:\n{log_tail('scheduler')}"
+                    with socket.socket() as probe:
+                        if probe.connect_ex((host, int(port))) == 0:
+                            break
+                    assert time.monotonic() < deadline, (
+                        f"no scheduler at {address} after 60 s:\n{log_tail('scheduler')}"
+                    )
+                    time.sleep(0.5)
+        with distributed.Client(address, timeout=30) as client:
+            try:
+                client.wait_for_workers(n_workers, timeout=180)
+            except TimeoutError:
+                pytest.fail(f"{n_workers} workers did not join in 180 s:\n{log_tail('worker')}")
+        started_at = time.perf_counter()
+        done = subprocess.run(run_chapter, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        print(f"runner: {time.perf_counter() - started_at:.0f} s")
+        assert done.returncode == 0, done.stderr[-3000:] + log_tail("worker")
+        executed = out / chapter.name
+        assert executed.is_file(), sorted(p.name for p in files_under(out))
+        printed = [
+            line
+            for cell in nbformat.read(executed, as_version=4).cells
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream"
+            for line in output["text"].replace("\r", "\n").split("\n")
+            if line.strip()
+        ]
+        assert printed, "the chapter printed nothing to check"
+        console = done.stdout + done.stderr
+        missing = [line for line in printed if f"  {chapter.stem} | {line}" not in console]
+        assert not missing, f"the chapter's lines missing from the runner's console: {missing[:5]}"
+        assert f"  {chapter.stem} | {printed[0]}" in log_tail("worker")  # it ran on the worker, not in the runner
+        assert untracked_files() - untracked_before == set()  # nothing left untracked and unignored
+    finally:  # stop what the test started, then remove what the command wrote, never what was there before
+        for process in reversed(started):
+            stop(process)
+        for log in logs.values():
+            log.close()
+        for path in all_under(written_under, files_under) - files_before:
+            path.unlink()
+        for folder in sorted(all_under(written_under, dirs_under) - dirs_before, reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()

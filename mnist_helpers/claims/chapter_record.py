@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from mnist_helpers.claims.verdicts import FactVerdict, Verdict, cap
+from mnist_helpers.claims.rules import Check, Paired
+from mnist_helpers.claims.verdicts import FactVerdict, cap
 
 
-def verdict_record(verdict: Verdict | FactVerdict | dict[str, Any]) -> dict[str, Any]:
-    """A verdict as JSON-ready values: a Verdict's `record()`, a FactVerdict's fields and text, a dict as is."""
-    if isinstance(verdict, Verdict):
+def verdict_record(verdict: Check | Paired | FactVerdict | dict[str, Any]) -> dict[str, Any]:
+    """A verdict as JSON-ready values: a Check's or Paired's `record()`, a FactVerdict's fields and text, a dict
+    as is."""
+    if isinstance(verdict, (Check, Paired)):
         return verdict.record()
     if isinstance(verdict, FactVerdict):
         return {**vars(verdict), "text": verdict.text}
     if isinstance(verdict, dict):
         return dict(verdict)
-    raise TypeError(f"a verdict is a Verdict, a FactVerdict or a dict, not a {type(verdict).__name__}.")
+    raise TypeError(f"a verdict is a Check, a Paired, a FactVerdict or a dict, not a {type(verdict).__name__}.")
 
 
 class ChapterClaims:
@@ -29,7 +31,7 @@ class ChapterClaims:
     def judge(
         self,
         claim: str,
-        verdict: Verdict | FactVerdict | dict[str, Any],
+        verdict: Check | Paired | FactVerdict | dict[str, Any],
         report_protocol: str | None = None,  # how the report got its figure
         our_protocol: str | None = None,  # how we got ours
     ) -> None:

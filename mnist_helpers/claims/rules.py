@@ -8,10 +8,12 @@ difference per seed, with equivalence by two one-sided tests. Every rule is a pu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -20,6 +22,32 @@ CONFIDENCE = 0.95  # coverage of every prediction and confidence interval
 EQUIVALENCE_CONFIDENCE = 0.90  # TOST at 5% each side: a 90% interval inside ±δ
 SINGLE_RUN_OUTCOMES = ("reproduced", "above our runs", "below our runs", "inconclusive")
 PAIRED_OUTCOMES = ("equivalent", "higher", "lower", "inconclusive")
+# δ, percentage points: the widest one-run interval (half-width) that still answers. The criterion: a verdict must
+# tell the report's figure from one half a point away, the size of the differences the reports themselves draw
+# conclusions from (Dutta's 0.44-point optimizer gap); a wider interval says "inconclusive", never "reproduced".
+RESOLUTION_PP = 0.5
+UNITS = {"single run": ("%", 2), "gap": (" points", 2), "loss": ("", 4)}  # a Check's unit and decimals, by kind
+# What a reader is told, per outcome: the four kinds of answer the book gives (facts add "corrected").
+CATEGORIES = {
+    "reproduced": "reproduced",
+    "equivalent": "reproduced",
+    "above our runs": "not reproduced",
+    "below our runs": "not reproduced",
+    "higher": "not reproduced",
+    "lower": "not reproduced",
+    "corrected": "corrected",
+    "partly reproduced": "not reproduced",
+    "not reproduced": "not reproduced",
+    "inconclusive": "could not tell",
+}
+
+
+def category(outcome: str) -> str:
+    """'reproduced', 'not reproduced', 'corrected', 'could not tell' (also 'not checked at N epochs'), or
+    'measured' (a figure the report does not give)."""
+    if outcome.startswith("measured"):
+        return "measured"
+    return CATEGORIES.get(outcome, "could not tell")
 
 
 class EvalSets(Enum):
@@ -52,15 +80,63 @@ class Check:
     p_value: float  # two-sided: one new run at least this far from the centre (NaN when not computable)
     k: int  # our runs behind the centre (per arm for a gap: the smaller)
     terms: tuple[str, ...]  # the variance terms used, in words
+    kind: str = "single run"  # "single run" (an accuracy, %), "gap" (a difference of two, points) or "loss"
+    sd: float = math.nan  # run-to-run sd of one run's figure (points; for a gap, of one pair's difference)
 
     @property
     def text(self) -> str:
-        """'reproduced: one run falls in [99.10, 99.50] (ours 99.31, 5 runs); report 99.38'."""
+        """'reproduced: one run of ours falls in [99.10, 99.50] (ours 99.31, 5 runs; ±0.20 vs δ 0.50); report 99.38'."""
+        if math.isnan(self.low):
+            why = "; ".join(t for t in self.terms if ":" in t) or "no interval"
+            f = f".{UNITS.get(self.kind, ('%', 2))[1]}f"
+            return f"{self.outcome}: report {self.figure:{f}}, ours {self.centre:{f}} ({self.k} run(s); {why})"
+        unit, digits = UNITS.get(self.kind, ("%", 2))
+        f = f".{digits}f"
         return (
-            f"{self.outcome}: one run falls in [{self.low:.2f}, {self.high:.2f}] "
-            f"(ours {self.centre:.2f}, {self.k} runs; ±{self.half_width:.2f} vs δ {self.delta:.2f}); "
-            f"report {self.figure:.2f}" + ("" if math.isnan(self.p_value) else f", p = {self.p_value:.3g}")
+            f"{self.outcome}: one run of ours falls in [{self.low:{f}}, {self.high:{f}}]{unit} "
+            f"(ours {self.centre:{f}}, {self.k} runs; ±{self.half_width:{f}} vs δ {self.delta:{f}}); "
+            f"report {self.figure:{f}}" + ("" if math.isnan(self.p_value) else f", p = {self.p_value:.2g}")
         )
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready fields (NaN as None) and the text, for a chapter's metrics; `from_record` reads them back."""
+        out = {k: _json(v) for k, v in dataclasses.asdict(self).items()}
+        return {**out, "terms": list(self.terms), "text": self.text}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Check:
+        names = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {k: (math.nan if v is None else v) for k, v in record.items() if k in names}
+        return cls(**{**values, "terms": tuple(record.get("terms") or ())})
+
+
+def _json(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def is_check_record(record: Any) -> bool:
+    """True for a dict made by `Check.record()`."""
+    return isinstance(record, dict) and {"outcome", "figure", "centre", "half_width", "kind"} <= set(record)
+
+
+def not_checked(figure: float, ours: Sequence[float], epochs_run: int, epochs_needed: int, delta: float) -> Check:
+    """The check of a figure that rests on `epochs_needed` epochs, when we trained fewer: no interval, and a
+    reason that says so (a capped run is never judged against an uncapped figure)."""
+    values = _values("ours", ours)
+    nan = math.nan
+    reason = f"capped: the report's figure needs {epochs_needed} epochs, ours ran {epochs_run}"
+    return Check(
+        f"not checked at {epochs_run} epochs",
+        float(figure),
+        float(values.mean()),
+        nan,
+        nan,
+        nan,
+        delta,
+        nan,
+        len(values),
+        (reason,),
+    )
 
 
 def _binomial_var(p_pct: float, n: int) -> float:
@@ -136,7 +212,7 @@ def single_run_check(
         return _no_spread(float(figure), centre, k, delta, terms)
     s2 = float(values.var(ddof=1))
     low, high, half, outcome, p = _decide(float(figure), centre, [(s2 * (1 + 1 / k), k - 1)], known, delta)
-    return Check(outcome, float(figure), centre, low, high, half, delta, p, k, terms)
+    return Check(outcome, float(figure), centre, low, high, half, delta, p, k, terms, sd=math.sqrt(s2))
 
 
 def single_runs_gap_check(
@@ -167,10 +243,11 @@ def single_runs_gap_check(
         terms += ("binomial errors of both arms' evaluation sets, ours and the report's",)
     k = min(len(a), len(b))
     if k < 2:
-        return _no_spread(float(gap), centre, k, delta, terms)
+        return replace(_no_spread(float(gap), centre, k, delta, terms), kind="gap")
     spread: list[tuple[float, float]] = [(float(x.var(ddof=1)) * (1 + 1 / len(x)), len(x) - 1) for x in (a, b)]
     low, high, half, outcome, p = _decide(float(gap), centre, spread, known, delta)
-    return Check(outcome, float(gap), centre, low, high, half, delta, p, k, terms)
+    sd = math.sqrt(sum(float(x.var(ddof=1)) for x in (a, b)))  # of one pair's difference
+    return Check(outcome, float(gap), centre, low, high, half, delta, p, k, terms, kind="gap", sd=sd)
 
 
 @dataclass(frozen=True)
@@ -186,6 +263,24 @@ class Paired:
     delta: float
     p_value: float  # two-sided, mean difference = 0
     k: int
+
+    @property
+    def text(self) -> str:
+        """'equivalent: A − B = +0.03 points, 90% interval [−0.10, +0.16] within ±0.50 (5 seeds, paired)'."""
+        if math.isnan(self.low):
+            return f"{self.outcome}: A − B = {self.mean:+.2f} points ({self.k} seed; paired spread unknown)"
+        if self.outcome == "equivalent":
+            interval = f"{EQUIVALENCE_CONFIDENCE:.0%} interval [{self.tost_low:+.2f}, {self.tost_high:+.2f}] within"
+            within = f"±{self.delta:.2f} ({self.k} seeds, paired)"
+            return f"{self.outcome}: A − B = {self.mean:+.2f} points, {interval} {within}"
+        return (
+            f"{self.outcome}: A − B = {self.mean:+.2f} points, {CONFIDENCE:.0%} interval "
+            f"[{self.low:+.2f}, {self.high:+.2f}], p = {self.p_value:.2g} ({self.k} seeds, paired)"
+        )
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready fields (NaN as None), the kind and the text, for a chapter's metrics."""
+        return {**{k: _json(v) for k, v in dataclasses.asdict(self).items()}, "kind": "paired", "text": self.text}
 
 
 def paired_comparison(
@@ -271,3 +366,51 @@ def seeds_needed(sd: float, target: float, known_var: float = 0.0, k_max: int = 
     if float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(sd**2 + known_var) > target:
         return None
     return next((k for k in range(2, k_max + 1) if half_width(sd, k, known_var) <= target), None)
+
+
+POWER_TARGETS = (0.1, 0.2)  # points: the resolutions the power table asks about
+
+
+def power_row(check: Check) -> dict[str, Any]:
+    """The resolution a check reached and the runs it would take for ±0.1 and ±0.2 points: per arm, with the same
+    sd (for a gap, the sd of one pair's difference, t on k − 1 df: slightly optimistic against Welch's df)."""
+    row: dict[str, Any] = {"runs": check.k, "sd of one run": check.sd, "half-width reached": check.half_width}
+    for target in POWER_TARGETS:
+        if math.isnan(check.sd):  # one run, or a capped figure: no spread to plan with
+            row[f"runs for ±{target:g}"] = "—"
+            continue
+        need = seeds_needed(check.sd, target)
+        row[f"runs for ±{target:g}"] = "not reachable" if need is None else need
+    return row
+
+
+def holm_paired(comparisons: dict[str, Paired], alpha: float = 1 - CONFIDENCE) -> dict[str, Paired]:
+    """A chapter's family of paired comparisons under Holm: "higher"/"lower" stands only when its adjusted p is
+    below `alpha`, else it reads "inconclusive"; "equivalent" (two one-sided tests, each at 5%) and
+    "inconclusive" stay. The p-values become the adjusted ones."""
+    names = list(comparisons)
+    adjusted = holm(
+        [comparisons[n].p_value if comparisons[n].outcome in ("higher", "lower") else math.nan for n in names]
+    )
+    out = {}
+    for name, p in zip(names, adjusted):
+        c = comparisons[name]
+        if c.outcome in ("higher", "lower") and not p < alpha:
+            c = replace(c, outcome="inconclusive")
+        out[name] = c if math.isnan(p) else replace(c, p_value=p)
+    return out
+
+
+EXPECTATIONS = ("higher", "lower", "equivalent")  # what a report says of A against B
+
+
+def claim_outcome(comparison: Paired, expected: str) -> str:
+    """A report's claim that A is `expected` ("higher", "lower" or "equivalent": "didn't affect much") than B,
+    judged by the paired comparison A − B: "reproduced" when it comes out so, "not reproduced" when it comes out
+    otherwise (the other direction, or equivalent where a difference was claimed, or a difference where none
+    was), "inconclusive" when the comparison is."""
+    if expected not in EXPECTATIONS:
+        raise ValueError(f"expected={expected!r} must be one of {EXPECTATIONS}.")
+    if comparison.outcome == "inconclusive":
+        return "inconclusive"
+    return "reproduced" if comparison.outcome == expected else "not reproduced"

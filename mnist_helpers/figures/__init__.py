@@ -6,7 +6,14 @@ __getattr__, __dir__, __all__ = exports(
     __name__,
     {
         "benchmark_report": ("load_results",),
-        "claim_plots": ("paired_gap", "verdict_dots_or_note"),
+        "claim_plots": (
+            "CATEGORY_COLOURS",
+            "check_dots",
+            "check_dots_or_note",
+            "paired_gap",
+            "prediction_bands",
+            "summary_figure",
+        ),
         "classifier_plots": ("confusion_heatmap", "reliability_diagram"),
         "plots": (
             "angle_histogram",
@@ -24,10 +31,13 @@ __getattr__, __dir__, __all__ = exports(
         "stopping_plots": ("validation_curves",),
         "tables": (
             "ablation_table",
+            "arm_comparison_table",
             "arm_accuracies",
+            "check_table",
             "formatted",
             "optimizer_seed_table",
             "optimizer_summary_table",
+            "results_html",
             "seed_readings",
         ),
     },

@@ -1,4 +1,4 @@
-"""Figures of the verdicts: the intro's dot plot of every accuracy claim, and chapter 5's per-seed gap figure."""
+"""Figures of the verdicts: the dot plot of every report figure against our runs, and chapter 5's per-seed gap."""
 
 from __future__ import annotations
 
@@ -6,59 +6,59 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch
 
-from mnist_helpers.claims.verdicts import CONFIDENCE, Verdict
+from mnist_helpers.claims.rules import CONFIDENCE, Check, category
 from mnist_helpers.figures.plots import PALETTE, WIDE
 
 PAD_PP = 0.15  # points of empty axis beyond the outermost interval or band
 
 
-def verdict_dots(verdicts: dict[str, Verdict], title: str = "Accuracy claims: the seed's figure and ours") -> Figure:
-    """One row per claim: the seed's figure (diamond) with its ±δ band, our mean with its interval (dot and bar).
+CATEGORY_COLOURS = {  # one colour per answer, across the book (Okabe-Ito, colour-blind safe)
+    "reproduced": "#009E73",
+    "not reproduced": "#D55E00",
+    "corrected": "#E69F00",
+    "could not tell": "#999999",
+    "measured": "#0072B2",
+}
 
-    The interval is the verdict's interval of ours − seed, drawn around the seed's figure, so the bar shows
-    where our accuracy could lie; a claim whose bar sits inside the band is "consistent".
-    """
-    if not verdicts:
-        raise ValueError("verdicts is empty: pass {claim label: claims.Verdict} for at least one claim.")
-    fig, ax = plt.subplots(figsize=(WIDE[0], 1.0 + 0.7 * len(verdicts)))
-    edges, labelled = [], set()
 
-    def once(text: str) -> str | None:  # each legend entry once, whichever row draws it first
-        first = text not in labelled
-        labelled.add(text)
-        return text if first else None
-
-    for row, v in enumerate(reversed(list(verdicts.values()))):
-        ax.fill_betweenx([row - 0.3, row + 0.3], v.seed - v.delta, v.seed + v.delta, color=PALETTE[7], alpha=0.3, lw=0)
-        ax.plot(v.seed, row, "D", color=PALETTE[1], ms=8, label=once("seed's figure"))
-        edges += [v.seed - v.delta, v.seed + v.delta]
-        if not np.isnan(v.low):
+def check_dots(checks: dict[str, Check], title: str | None = None) -> Figure:
+    """One row per report figure: the report's figure (diamond) and the 95% interval one run of ours falls in
+    (bar around our mean), coloured by the answer (`rules.category`); the outcome is written at the right.
+    A figure we did not check (capped) shows our mean as an open dot and no bar."""
+    if not checks:
+        raise ValueError("checks is empty: pass {claim label: claims.rules.Check} for at least one figure.")
+    fig, ax = plt.subplots(figsize=(WIDE[0], 1.0 + 0.6 * len(checks)))
+    edges: list[float] = []
+    for row, c in enumerate(reversed(list(checks.values()))):
+        colour = CATEGORY_COLOURS[category(c.outcome)]
+        if not np.isnan(c.low):
             ax.errorbar(
-                v.seed + v.difference,
-                row,
-                xerr=[[v.difference - v.low], [v.high - v.difference]],
-                fmt="o",
-                color=PALETTE[0],
-                capsize=5,
-                label=once(f"ours, mean and {CONFIDENCE:.0%} interval"),
+                c.centre, row, xerr=[[c.centre - c.low], [c.high - c.centre]], fmt="o", color=colour, capsize=5, lw=2
             )
-            edges += [v.seed + v.low, v.seed + v.high]
+            edges += [c.low, c.high]
         else:
-            ax.plot(v.ours_mean, row, "o", mfc="white", color=PALETTE[0], label=once("ours (not checked)"))
-            edges.append(v.ours_mean)
-        ax.annotate(v.verdict, (1.01, row), xycoords=("axes fraction", "data"), va="center", fontsize=9)
-    delta = next(iter(verdicts.values())).delta
-    handles, _ = ax.get_legend_handles_labels()
-    handles.append(Patch(color=PALETTE[7], alpha=0.3, label=f"seed ± δ ({delta} points)"))
-    ax.set_yticks(range(len(verdicts)), list(reversed(list(verdicts))))
+            ax.plot(c.centre, row, "o", mfc="white", color=colour)
+            edges.append(c.centre)
+        ax.plot(c.figure, row, "D", color="black", ms=7)
+        edges.append(c.figure)
+        ax.annotate(c.outcome, (1.01, row), xycoords=("axes fraction", "data"), va="center", fontsize=9, color=colour)
+    handles = [
+        Line2D([], [], marker="D", color="black", ls="", label="report's figure"),
+        Line2D([], [], marker="o", color="0.3", label=f"ours: mean and the {CONFIDENCE:.0%} interval of one run"),
+    ]
+    ax.set_yticks(range(len(checks)), list(reversed(list(checks))))
     ax.set_xlim(min(edges) - PAD_PP, max(edges) + PAD_PP)
-    ax.set_ylim(-0.6, len(verdicts) - 0.4)
-    ax.set(xlabel="Accuracy (%)", title=title)
+    ax.set_ylim(-0.6, len(checks) - 0.4)
+    ax.set(xlabel="Accuracy (%)")
+    if title:
+        ax.set_title(title)
     ax.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.3 / len(verdicts)), ncol=3, frameon=False
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.25 - 0.3 / len(checks)), ncol=2, frameon=False
     )
     fig.tight_layout()
     return fig
@@ -67,11 +67,10 @@ def verdict_dots(verdicts: dict[str, Verdict], title: str = "Accuracy claims: th
 def paired_gap(
     accuracies: dict[str, Sequence[float]],
     seeds: Sequence[int],
-    gap: Verdict,
-    title: str = "Adam vs RMSprop, seed by seed, and the gap",
+    gap: Check,
 ) -> Figure:
     """Left: each seed's accuracy under the two optimizers (one line per seed) on an axis fitted to the data.
-    Right: our mean paired gap with its interval beside the seed's gap and its ±δ band (points)."""
+    Right: the report's gap (diamond) and the interval the gap of one new pair of our runs falls in (points)."""
     names = list(accuracies)
     if len(names) != 2 or any(len(accuracies[n]) != len(seeds) for n in names):
         raise ValueError("accuracies must map two optimizer names to one accuracy (%) per seed, in `seeds` order.")
@@ -86,33 +85,121 @@ def paired_gap(
     left.set_xticks([0, 1], names)
     left.set(ylabel="Accuracy (%)", title="Per seed")
     left.legend(fontsize=8, ncol=2)
-    right.axhspan(gap.seed - gap.delta, gap.seed + gap.delta, color=PALETTE[7], alpha=0.3, label="seed's gap ± δ")
-    right.plot(0, gap.seed, "D", color=PALETTE[1], ms=8, label="seed's gap")
+    colour = CATEGORY_COLOURS[category(gap.outcome)]
+    right.plot(0, gap.figure, "D", color="black", ms=8, label="report's gap")
     if not np.isnan(gap.low):
         right.errorbar(
             1,
-            gap.ours_mean,
-            yerr=[[gap.difference - gap.low], [gap.high - gap.difference]],
+            gap.centre,
+            yerr=[[gap.centre - gap.low], [gap.high - gap.centre]],
             fmt="o",
-            color=PALETTE[0],
+            color=colour,
             capsize=6,
-            label=f"ours, {CONFIDENCE:.0%} interval",
+            label=f"ours: the {CONFIDENCE:.0%} interval of one pair of runs",
         )
+    else:
+        right.plot(1, gap.centre, "o", mfc="white", color=colour, label="ours (not checked)")
     right.axhline(0, color="black", lw=0.8)
     right.set_xlim(-0.6, 1.6)
-    right.set_xticks([0, 1], ["seed", f"ours ({gap.n_seeds} seeds)"])
-    right.set(ylabel=f"{names[0]} − {names[1]} (points)", title=f"Gap: {gap.verdict}")
+    right.set_xticks([0, 1], ["report", f"ours ({gap.k} seeds)"])
+    right.set(ylabel=f"{names[0]} − {names[1]} (points)", title=f"Gap: {gap.outcome}")
     right.legend(fontsize=8)
-    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def verdict_dots_or_note(verdicts: dict[str, Verdict], note: str) -> Figure:
-    """`verdict_dots`, or, when no chapter has recorded an accuracy verdict yet, a figure that says `note`."""
-    if verdicts:
-        return verdict_dots(verdicts)
+def check_dots_or_note(checks: dict[str, Check], note: str) -> Figure:
+    """`check_dots`, or, when no chapter has judged a report figure yet, a figure that says `note`."""
+    if checks:
+        return check_dots(checks)
     fig, ax = plt.subplots(figsize=(WIDE[0], 1.5))
     ax.text(0.5, 0.5, note, ha="center", va="center", wrap=True)
     ax.set_axis_off()
     return fig
+
+
+def prediction_bands(table: pd.DataFrame, zoom_from: int = 2) -> Figure:
+    """One panel per optimizer (`claims.epoch_by_epoch`'s table): our mean validation accuracy per epoch, the 95%
+    band one run of ours falls in, and the author's logged run, its epochs outside the band marked. The y axis
+    spans the epochs from `zoom_from` on (the first epoch's low figures would flatten the rest)."""
+    groups = list(table.groupby("optimizer", sort=False))
+    if not groups:
+        raise ValueError("table is empty: pass claims.epoch_by_epoch's table (one row per optimizer and epoch).")
+    fig, axes = plt.subplots(1, len(groups), figsize=(WIDE[0], 3.8), sharey=True, squeeze=False)
+    later = table[table["epoch"] >= min(zoom_from, int(table["epoch"].max()))]
+    values = later[["author (%)", "ours, mean (%)", "one run, low (%)", "one run, high (%)"]].to_numpy(dtype=float)
+    low, high = np.nanmin(values), np.nanmax(values)
+    for ax, (opt, rows) in zip(axes[0], groups):
+        ours = CATEGORY_COLOURS["measured"]
+        ax.fill_between(
+            rows["epoch"],
+            rows["one run, low (%)"],
+            rows["one run, high (%)"],
+            color=ours,
+            alpha=0.25,
+            lw=0,
+            label=f"one run of ours ({CONFIDENCE:.0%})",
+        )
+        ax.plot(rows["epoch"], rows["ours, mean (%)"], color=ours, label="ours, mean")
+        ax.plot(rows["epoch"], rows["author (%)"], color="black", lw=1, label="author's log")
+        outside = rows[rows["outcome"].map(category) == "not reproduced"]
+        ax.plot(
+            outside["epoch"],
+            outside["author (%)"],
+            "o",
+            color=CATEGORY_COLOURS["not reproduced"],
+            ms=4,
+            label="author's epoch outside the band",
+        )
+        ax.set(title=str(opt), xlabel="Epoch")
+        ax.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
+    axes[0][0].set_ylabel("Validation accuracy (%)")
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+CATEGORY_ORDER = ("reproduced", "not reproduced", "corrected", "could not tell", "measured")
+
+
+def summary_figure(table: pd.DataFrame) -> Figure:
+    """The answer at a glance: one column per answer (`CATEGORY_ORDER`, coloured as `CATEGORY_COLOURS`), each
+    claim a box in its answer's column with its id and, in a few words, what the report says (`claims.results`:
+    columns "category" and "the report says", indexed by claim)."""
+    if table.empty:
+        raise ValueError("table is empty: pass claims.results(metrics), one row per claim.")
+    columns = [c for c in CATEGORY_ORDER if (table["category"] == c).any()]
+    tallest = max(int((table["category"] == c).sum()) for c in columns)
+    fig, ax = plt.subplots(figsize=(2.3 * len(columns), 0.55 + 0.42 * tallest))
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(tallest + 0.9, 0)
+    ax.set_axis_off()
+    for x, cat in enumerate(columns):
+        rows = table[table["category"] == cat]
+        colour = CATEGORY_COLOURS[cat]
+        ax.text(
+            x + 0.5, 0.35, f"{cat} ({len(rows)})", ha="center", va="center", fontsize=11, weight="bold", color=colour
+        )
+        for y, (claim_id, row) in enumerate(rows.iterrows(), start=1):
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x + 0.04, y - 0.02),
+                    0.92,
+                    0.36 + 0.4,
+                    boxstyle="round,pad=0.0,rounding_size=0.08",
+                    facecolor=colour,
+                    alpha=0.18,
+                    edgecolor=colour,
+                    lw=1,
+                )
+            )
+            ax.text(x + 0.08, y + 0.36, f"{claim_id}", ha="left", va="center", fontsize=9, weight="bold")
+            ax.text(x + 0.26, y + 0.36, _wrap(str(row["the report says"]), 26), ha="left", va="center", fontsize=7.5)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)[:2])

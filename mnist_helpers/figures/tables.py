@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from mnist_helpers.claims.verdicts import Verdict
+from mnist_helpers.claims.rules import UNITS, Check, Paired
 from mnist_helpers.measure.metrics import evaluate_classifier, fmt_pct, format_mean_std, summarize_runs
 from mnist_helpers.recipes.saved import Trained
 from mnist_helpers.training.history import last_and_best
@@ -61,9 +62,10 @@ def arm_accuracies(
     return accs
 
 
-def ablation_table(arm_accs: dict[str, list[float]], verdicts: dict[str, Verdict], index_name: str) -> pd.DataFrame:
-    """One row per arm: accuracy mean ± sd and per seed (%), and for arms with a verdict (`compare.arm_difference`
-    against the reference arm) the difference with its 95% interval and the verdict; the others read "reference"."""
+def ablation_table(arm_accs: dict[str, list[float]], verdicts: dict[str, Paired], index_name: str) -> pd.DataFrame:
+    """One row per arm: accuracy mean ± sd and per seed (%), and for arms compared with the reference arm
+    (`claims.paired_comparison`, paired by seed) the mean difference with its 95% interval and the outcome; the
+    reference arm reads "reference"."""
     rows = []
     for arm, accs in arm_accs.items():
         v = verdicts.get(arm)
@@ -71,11 +73,16 @@ def ablation_table(arm_accs: dict[str, list[float]], verdicts: dict[str, Verdict
             {
                 "test accuracy (%), mean ± sd": format_mean_std(*summarize_runs(accs)),
                 "per seed (%)": ", ".join(fmt_pct(a) for a in accs),
-                "− headline (points), 95% interval": "—" if v is None else f"{v.difference:+.2f} {v.interval}",
-                "verdict": "reference" if v is None else v.verdict,
+                "− headline (points), 95% interval": "—" if v is None else _paired_interval(v),
+                "verdict": "reference" if v is None else v.outcome,
             }
         )
     return pd.DataFrame(rows, index=pd.Index(list(arm_accs), name=index_name))
+
+
+def _paired_interval(v: Paired) -> str:
+    """'+0.12 [−0.05, +0.29]' (points), or the mean alone when one seed gives no interval."""
+    return f"{v.mean:+.2f}" + ("" if math.isnan(v.low) else f" [{v.low:+.2f}, {v.high:+.2f}]")
 
 
 def optimizer_seed_table(
@@ -109,3 +116,70 @@ def optimizer_summary_table(
             "author's log at our last epoch (%)": {o: fmt_pct(v) for o, v in author_pct.items()},
         }
     )
+
+
+def check_table(checks: dict[str, Check]) -> pd.DataFrame:
+    """One row per report figure judged by the one-run rules (`claims.rules.Check`): the report's figure, our mean
+    over k runs, the 95% interval one run of ours falls in with its half-width against δ, and the outcome with its
+    (Holm-adjusted, where a family was adjusted) p-value; formatted for display, no index column."""
+    rows = []
+    for label, c in checks.items():
+        unit, digits = UNITS.get(c.kind, ("%", 2))
+        f = f".{digits}f"
+        interval = "—" if math.isnan(c.low) else f"{c.low:{f}} to {c.high:{f}}{unit} (±{c.half_width:{f}})"
+        rows.append(
+            {
+                "figure": label,
+                "report": f"{c.figure:{f}}{unit}",
+                "ours, mean": f"{c.centre:{f}}{unit} ({c.k} runs)",
+                "one run of ours falls in (95%)": interval,
+                "outcome": c.outcome,
+                "p": "—" if math.isnan(c.p_value) else f"{c.p_value:.2g}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("figure")
+
+
+def arm_comparison_table(
+    acc: dict[str, dict[int, float]],
+    compared: dict[str, Paired],
+    seconds: dict[str, float],
+    parameters: dict[str, int],
+) -> pd.DataFrame:
+    """One row per arm, the reference first: test accuracy (mean ± sd over its seeds, %), the paired difference
+    from the reference with its 95% interval and outcome (`compared`), seconds per epoch and parameters."""
+    rows = []
+    for arm in ["reference", *compared]:
+        values = list(acc[arm].values())
+        v = compared.get(arm)
+        rows.append(
+            {
+                "arm": arm,
+                "seeds": len(values),
+                "test accuracy (%)": format_mean_std(*summarize_runs(values)),
+                "− reference (points), 95% interval": "—" if v is None else _paired_interval(v),
+                "outcome": "reference" if v is None else v.outcome,
+                "s per epoch": f"{seconds[arm]:.1f}",
+                "parameters": f"{parameters[arm]:,}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("arm")
+
+
+def results_html(table: pd.DataFrame) -> str:
+    """The intro's results table as HTML (`claims.results`): claim, report, what it says, ours, and the outcome as
+    a badge coloured by its answer (CSS classes `verdict verdict-<category>`), linking to the chapter that
+    judged it. Escaped text throughout; no index column."""
+    from html import escape
+
+    head = "".join(f"<th>{h}</th>" for h in ("Claim", "Report", "The report says", "Ours", "Verdict"))
+    rows = []
+    for claim_id, row in table.iterrows():
+        slug = str(row["category"]).replace(" ", "-")
+        badge = (
+            f'<a class="verdict verdict-{slug}" href="{escape(str(row["chapter"]))}.html">'
+            f"{escape(str(row['outcome']))}</a>"
+        )
+        cells = [str(claim_id), row["report"], row["the report says"], row["ours"]]
+        rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{badge}</td></tr>")
+    return f'<table class="results-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

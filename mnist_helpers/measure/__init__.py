@@ -5,7 +5,14 @@ from mnist_helpers.core.lazy import exports
 __getattr__, __dir__, __all__ = exports(
     __name__,
     {
-        "compare": ("arm_difference", "heldout_pct_per_seed", "optimizer_gap_verdict", "paired_gaps", "paired_mcnemar"),
+        "compare": (
+            "epochs_to_reach",
+            "heldout_accuracy_pct",
+            "heldout_pct_per_seed",
+            "pair_confusion_pct",
+            "paired_gaps",
+            "paired_mcnemar",
+        ),
         "compress": ("project_2d",),
         "metrics": (
             "accuracy",
@@ -19,6 +26,7 @@ __getattr__, __dir__, __all__ = exports(
             "pair_overlap",
             "pair_ranking_stability",
             "per_class_report",
+            "pooled_pair_ranking",
             "reliability_bins",
             "summarize_runs",
         ),

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from mnist_helpers.claims.verdicts import CONFIDENCE, DELTA_PP, Verdict, classify, gap_verdict
 from mnist_helpers.measure.metrics import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
 from mnist_helpers.models.kinds import is_keras
 
@@ -100,49 +97,6 @@ def paired_gaps(
     return pd.DataFrame(rows)
 
 
-def optimizer_gap_verdict(
-    runs: dict[str, list[Trained]], y_test: np.ndarray | Sequence[np.ndarray], **kwargs
-) -> Verdict:
-    """claims.gap_verdict on the per-seed paired gaps of `runs` (Adam − RMSprop, as the report), scored on y_test."""
-    table = paired_gaps(runs, y_test)
-    means = (float(table.iloc[:, 0].mean()), float(table.iloc[:, 1].mean()))
-    share = float(table["discordant share"].mean())
-    n = int(table["images"].min())
-    return gap_verdict(table["gap (points)"].tolist(), n, means, discordant_share=share, **kwargs)
-
-
-def arm_difference(a_pct: Sequence[float], b_pct: Sequence[float], n_eval: int, *, delta: float = DELTA_PP) -> Verdict:
-    """Arm a − arm b (points) from per-seed accuracies (percent) on the same `n_eval` evaluation images.
-
-    V = s_a²/k_a + s_b²/k_b + p_a(1−p_a)/n + p_b(1−p_b)/n: Welch's spread of the two means plus each arm's
-    binomial error (the unpaired bound: the arms share the images, so this can only widen). Interval and
-    outcome as claims.accuracy_verdict (arm b in the "seed" slot); an arm with one seed: "inconclusive".
-    """
-    a, b = (np.asarray(v, dtype=float).ravel() for v in (a_pct, b_pct))
-    if a.size == 0 or b.size == 0 or not all(np.all((v >= 0) & (v <= 100)) for v in (a, b)):
-        raise ValueError(f"a_pct={list(a)!r}, b_pct={list(b)!r}: each must hold accuracies in percent (0-100).")
-    if isinstance(n_eval, bool) or not isinstance(n_eval, (int, np.integer)) or n_eval <= 0:
-        raise ValueError(f"n_eval={n_eval!r} must be a positive number of evaluation images.")
-    diff = float(a.mean() - b.mean())
-    known = sum(1e4 * (m / 100) * (1 - m / 100) / n_eval for m in (a.mean(), b.mean()))
-    sd_a = float(a.std(ddof=1)) if a.size > 1 else math.nan
-    if a.size < 2 or b.size < 2:
-        half = float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(known)
-        note = "an arm with one seed: run-to-run spread unknown"
-        return Verdict(
-            "inconclusive", diff, diff - half, diff + half, float(b.mean()), float(a.mean()), sd_a, a.size, delta, note
-        )
-    terms = [v.var(ddof=1) / v.size for v in (a, b)]
-    spread = sum(terms)
-    df = spread**2 / sum(t**2 / (v.size - 1) for t, v in zip(terms, (a, b))) if spread > 0 else math.inf
-    total = spread + known
-    df_all = math.inf if spread == 0 else total**2 / (spread**2 / df)
-    q = stats.norm.ppf if math.isinf(df_all) else (lambda x: stats.t.ppf(x, df_all))
-    half = float(q(0.5 + CONFIDENCE / 2)) * math.sqrt(total)
-    low, high = diff - half, diff + half
-    return Verdict(classify(low, high, delta), diff, low, high, float(b.mean()), float(a.mean()), sd_a, a.size, delta)
-
-
 def heldout_accuracy_pct(
     trained: Trained, images: np.ndarray, labels: np.ndarray, run: Run | None = None, device: str = "cpu"
 ) -> float:
@@ -200,3 +154,22 @@ def _saved_keras_dutta(trained: Trained, run: Run | None) -> Any:
     model = dutta_cnn(rotation_factor=key["rotation_factor"], seed=key["seed"])
     load_keras_weights(model, weights)
     return model
+
+
+def pair_confusion_pct(labels: np.ndarray, predictions: np.ndarray, a: int = 6, b: int = 9) -> float:
+    """Percent of the test images of digits `a` and `b` read as the other one of the pair (claim C19: 6 and 9)."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    pair = (labels == a) | (labels == b)
+    if not pair.any():
+        raise ValueError(f"no test image is a {a} or a {b}: the pair's confusion is undefined on these labels.")
+    swapped = ((labels == a) & (predictions == b)) | ((labels == b) & (predictions == a))
+    return 100 * float(swapped.sum() / pair.sum())
+
+
+def epochs_to_reach(test_acc_pct: Sequence[float], threshold_pct: float) -> int:
+    """The first epoch (1-based) whose accuracy reaches `threshold_pct`; a run that never does counts as one epoch
+    more than it ran (censored: "not within N epochs"), so slower never reads as faster."""
+    for epoch, value in enumerate(test_acc_pct, start=1):
+        if value >= threshold_pct:
+            return epoch
+    return len(test_acc_pct) + 1

@@ -262,3 +262,35 @@ def pair_ranking_stability(cms: Sequence[np.ndarray], top: int = 3) -> dict[str,
         "top_in_all": len(set.intersection(*tops)),
         "runs": len(cms),
     }
+
+
+def pooled_pair_ranking(cms: Sequence[np.ndarray], top: int = 3, k: int = 8) -> pd.DataFrame:
+    """The unordered digit pairs ranked by their confusions pooled over several runs' matrices, ties as ties.
+
+    Columns: pair ("a↔b"), confusions (both directions, all runs), rank (competition ranking: tied pairs share
+    the best rank, "3=" when shared), top (within the first `top` ranks: a pair tied at the boundary is in),
+    runs_in_top (in how many runs the pair is in that run's own top `top`, ties counted the same way). The `k`
+    highest-ranked pairs, more when ties at the k-th rank would be cut."""
+    if not len(cms):
+        raise ValueError("cms is empty: pass one confusion matrix per run.")
+    per_run = [most_confused_pairs(cm, k=None).set_index("pair")["total"] for cm in cms]
+    n = np.asarray(cms[0]).shape[0]
+    every = [f"{a}↔{b}" for a in range(n) for b in range(a + 1, n)]
+    counts = pd.DataFrame({i: t.reindex(every, fill_value=0) for i, t in enumerate(per_run)})
+    in_run_top = counts.rank(method="min", ascending=False) <= top
+    pooled = counts.sum(axis=1)
+    rank = pooled.rank(method="min", ascending=False).astype(int)
+    shared = rank.map(rank.value_counts()) > 1
+    table = pd.DataFrame(
+        {
+            "pair": every,
+            "confusions": pooled.to_numpy(),
+            "rank": [f"{r}=" if s else str(r) for r, s in zip(rank, shared)],
+            "top": (rank <= top).to_numpy(),
+            "runs_in_top": in_run_top.sum(axis=1).to_numpy(),
+        }
+    )
+    order = np.argsort(-pooled.to_numpy(), kind="stable")
+    table = table.iloc[order].reset_index(drop=True)
+    cutoff = int(rank.iloc[order].iloc[min(k, len(order)) - 1])
+    return table[rank.iloc[order].to_numpy() <= cutoff].reset_index(drop=True)

@@ -7,6 +7,6 @@ __getattr__, __dir__, __all__ = exports(
     {
         "params": ("validate",),
         "profile_spec": ("profile_table",),
-        "run_record": ("Run", "metrics_or_reason", "runs_table"),
+        "run_record": ("Run", "metrics_or_reason", "run_span", "runs_table"),
     },
 )

@@ -190,6 +190,8 @@ RULES: dict[str, Rule] = {  # one per parameter some chapter's parameters cell d
     "profile": profile_name,
     "seed": int_range(0, SEED_MAX, SEED_WHY),
     "seeds": list_of(int_range(0, SEED_MAX, SEED_WHY), max_len=SEEDS_MAX, unique=True),
+    "few_seeds": list_of(int_range(0, SEED_MAX, SEED_WHY), max_len=SEEDS_MAX, unique=True),
+    "convergence_pct": finite_range(0.0, 100.0, True, "98.5 (percent test accuracy)"),
     "artifacts_dir": writable_dir,
     "epochs": int_range(1, EPOCHS_MAX, EPOCHS_WHY),
     "batch_size": int_range(1, TRAIN_SIZE, "a batch holds at most the whole training split"),

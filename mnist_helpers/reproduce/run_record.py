@@ -227,3 +227,22 @@ def metrics_or_reason(artifacts_dir: str | os.PathLike | None, profile: str) -> 
         return load_metrics(artifacts_dir, profile), ""
     except NothingToShow as e:
         return {}, str(e)
+
+
+def run_span(metrics: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """How long the chapters took together: "span_s", from the first chapter's start (its finish less its wall
+    time) to the last one's finish, the time a reader waits when chapters run side by side; "summed_s", their
+    wall times added; and "core_hours", each chapter's wall time times the torch threads it was given."""
+    from datetime import datetime
+
+    if not metrics:
+        return {"span_s": 0.0, "summed_s": 0.0, "core_hours": 0.0}
+    read = ("wall_time_s", "finished", "hardware")
+    metrics = {ch: check_record(m, f"the metrics record of {ch}", read) for ch, m in metrics.items()}
+    finished = {ch: datetime.strptime(m["finished"], "%Y-%m-%dT%H:%M:%SZ").timestamp() for ch, m in metrics.items()}
+    starts = [finished[ch] - m["wall_time_s"] for ch, m in metrics.items()]
+    return {
+        "span_s": max(finished.values()) - min(starts),
+        "summed_s": float(sum(m["wall_time_s"] for m in metrics.values())),
+        "core_hours": sum(m["wall_time_s"] * m["hardware"]["torch_threads"] for m in metrics.values()) / 3600,
+    }

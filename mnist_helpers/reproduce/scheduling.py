@@ -18,7 +18,7 @@ from mnist_helpers.reproduce.notebook_exec import (
 )
 from mnist_helpers.reproduce.params import ParameterError
 
-DEPENDS_ON = {"07": ("04",)}  # chapter 7 reuses chapter 4's saved CNN
+DEPENDS_ON = {"07": ("04",), "08": ("04",)}  # chapters 7 and 8 reuse chapter 4's saved CNNs
 
 
 def dependencies(stems: list[str]) -> dict[str, set[str]]:

@@ -6,11 +6,12 @@ import pytest
 
 from mnist_helpers.claims.chapter_record import ChapterClaims, verdict_record
 from mnist_helpers.claims.records import protocol_texts, verdict_texts
-from mnist_helpers.claims.verdicts import Verdict, fact_verdict
+from mnist_helpers.claims.rules import Check, EvalSets, not_checked, paired_comparison, single_run_check
+from mnist_helpers.claims.verdicts import fact_verdict
 
 
-def _verdict() -> Verdict:
-    return Verdict("inconclusive", -0.28, -0.9, 0.34, seed=99.38, ours_mean=99.1, ours_sd=0.1, n_seeds=5)
+def _verdict() -> Check:
+    return single_run_check(99.38, [99.0, 99.4, 98.9, 99.3, 99.1], EvalSets.OWN_SPLITS, delta=0.5)
 
 
 def test_a_chapter_records_verdicts_protocols_and_only_the_caps_that_apply():
@@ -31,8 +32,11 @@ def test_a_chapter_records_verdicts_protocols_and_only_the_caps_that_apply():
 
 
 def test_a_verdict_record_is_json_ready_and_reads_back():
-    record = verdict_record(Verdict("inconclusive", -0.28, -0.9, 0.34, 99.38, 99.1, math.nan, 1))
-    assert record["ours_sd"] is None and Verdict.from_record(record).verdict == "inconclusive"
+    record = verdict_record(not_checked(99.38, [99.1], 6, 60, 0.5))
+    assert record["low"] is None and Check.from_record(record).outcome == "not checked at 6 epochs"
+    assert math.isnan(Check.from_record(record).low)
+    paired = verdict_record(paired_comparison([1.0, 2.0], [1.0, 2.1], delta=0.5))
+    assert paired["kind"] == "paired" and paired["text"].startswith(paired["outcome"])
     fact = verdict_record(fact_verdict("a", "b", True, "read"))
     assert fact == {
         "verdict": "reproduced",
@@ -52,5 +56,5 @@ def test_one_protocol_without_the_other_a_claim_judged_twice_and_a_cap_without_r
         judged.judge("C5", _verdict())
     with pytest.raises(ValueError, match="reason"):
         judged.cap("epochs", 10, 3, "", "smaller gaps", applies=False)
-    with pytest.raises(TypeError, match="a Verdict, a FactVerdict or a dict"):
+    with pytest.raises(TypeError, match="a Check, a Paired, a FactVerdict or a dict"):
         judged.judge("C6", "reproduced")

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from mnist_helpers.claims.rules import (
+    PAIRED_OUTCOMES,
+    SINGLE_RUN_OUTCOMES,
     EvalSets,
     half_width,
     holm,
@@ -136,3 +138,93 @@ def test_power_half_width_and_seeds_needed():
     k = seeds_needed(0.05, 0.2)
     assert half_width(0.05, k) <= 0.2 < half_width(0.05, k - 1)
     assert seeds_needed(0.2, 0.2) is None  # floor 1.96·0.2 = 0.39 > 0.2: no number of seeds reaches it
+
+
+def test_a_check_survives_the_metrics_json_round_trip_and_its_text_names_interval_and_resolution():
+    import json
+
+    from mnist_helpers.claims.rules import Check
+
+    check = single_run_check(99.3, FIVE, EvalSets.SHARED, delta=0.5)
+    record = json.loads(json.dumps(check.record(), allow_nan=False))
+    assert Check.from_record(record) == check
+    assert check.text.startswith("reproduced: one run of ours falls in [98.98, 99.42]% (ours 99.20, 5 runs; ±0.22")
+    one = single_run_check(99.3, [99.2], EvalSets.SHARED, delta=0.5)
+    assert json.loads(json.dumps(one.record(), allow_nan=False))["low"] is None
+    assert "one run: spread unknown" in one.text
+
+
+def test_a_capped_run_is_never_judged_against_an_uncapped_figure():
+    from mnist_helpers.claims.rules import not_checked
+
+    check = not_checked(99.38, [98.9, 99.0], 6, 60, 0.5)
+    assert check.outcome == "not checked at 6 epochs" and math.isnan(check.low)
+    assert "needs 60 epochs, ours ran 6" in check.text
+
+
+def test_every_outcome_maps_to_one_of_the_readers_answers():
+    from mnist_helpers.claims.rules import category
+
+    assert [category(o) for o in SINGLE_RUN_OUTCOMES] == [
+        "reproduced",
+        "not reproduced",
+        "not reproduced",
+        "could not tell",
+    ]
+    assert [category(o) for o in PAIRED_OUTCOMES] == [
+        "reproduced",
+        "not reproduced",
+        "not reproduced",
+        "could not tell",
+    ]
+    assert category("corrected") == "corrected" and category("not checked at 6 epochs") == "could not tell"
+    assert category("measured; the report gives no figure") == "measured"
+
+
+def test_a_paired_text_gives_the_equivalence_interval_or_the_difference_with_its_p_value():
+    same = paired_comparison([99.0, 99.1, 99.2, 99.1], [99.02, 99.08, 99.21, 99.1], delta=0.5)
+    assert same.outcome == "equivalent" and "90% interval" in same.text and "within ±0.50" in same.text
+    apart = paired_comparison([99.5, 99.6, 99.7, 99.6], [99.0, 99.1, 99.2, 99.1], delta=0.2)
+    assert apart.outcome == "higher" and apart.text.startswith("higher: A − B = +0.50 points, 95% interval")
+
+
+def test_the_power_row_gives_the_runs_needed_or_says_a_resolution_is_out_of_reach():
+    from mnist_helpers.claims.rules import power_row
+
+    check = single_run_check(99.3, FIVE, EvalSets.SHARED, delta=0.5)  # s = √0.005 = 0.0707107
+    row = power_row(check)
+    assert row["runs"] == 5 and row["sd of one run"] == pytest.approx(0.0707107)
+    # ±0.2: the smallest k with t(k−1)·0.0707107·√(1 + 1/k) ≤ 0.2; k = 4: 3.182446·0.0707107·1.118034 = 0.25159;
+    # k = 5: 2.776445·0.0707107·1.095445 = 0.215061; k = 6: 2.570582·0.0707107·1.080123 = 0.196334
+    assert row["runs for ±0.2"] == 6
+    # ±0.1: even unlimited runs reach only z·s = 1.959964·0.0707107 = 0.138590 > 0.1
+    assert row["runs for ±0.1"] == "not reachable"
+
+
+def test_holm_over_paired_comparisons_keeps_only_differences_that_survive_and_never_touches_equivalence():
+    from mnist_helpers.claims.rules import holm_paired
+
+    strong = paired_comparison([99.5, 99.6, 99.7, 99.6], [99.0, 99.1, 99.2, 99.1], delta=0.2)  # higher, tiny p
+    # differences 0.2, 0.1, 0.3, 0.1: mean 0.175, s = 0.095743, t = 0.175 / 0.047871 = 3.6556 on 3 df, p = 0.0354
+    weak = paired_comparison([99.2, 99.1, 99.3, 99.1], [99.0, 99.0, 99.0, 99.0], delta=0.05)
+    same = paired_comparison([99.0, 99.1, 99.2, 99.1], [99.02, 99.08, 99.21, 99.1], delta=0.5)
+    assert weak.outcome == "higher" and weak.p_value == pytest.approx(0.0354, abs=5e-4)  # alone it stands ...
+    family = holm_paired({"weak": weak, "twin": weak, "same": same})  # two differences at p = 0.0354 each
+    assert family["same"].outcome == "equivalent" and math.isnan(family["same"].p_value) is False
+    assert family["weak"].outcome == family["twin"].outcome == "inconclusive"  # 2p = 0.0707 > 0.05
+    assert family["weak"].p_value == pytest.approx(2 * weak.p_value)
+    step_down = holm_paired({"strong": strong, "weak": weak})  # p = 0 first: the second is multiplied by 1
+    assert step_down["strong"].outcome == step_down["weak"].outcome == "higher"
+
+
+def test_a_claim_is_reproduced_only_when_the_comparison_comes_out_as_the_report_says():
+    from mnist_helpers.claims.rules import claim_outcome
+
+    higher = paired_comparison([99.5, 99.6, 99.7, 99.6], [99.0, 99.1, 99.2, 99.1], delta=0.2)
+    same = paired_comparison([99.0, 99.1, 99.2, 99.1], [99.02, 99.08, 99.21, 99.1], delta=0.5)
+    assert claim_outcome(higher, "higher") == "reproduced" and claim_outcome(higher, "equivalent") == "not reproduced"
+    assert claim_outcome(same, "higher") == "not reproduced" and claim_outcome(same, "equivalent") == "reproduced"
+    unclear = paired_comparison([99.0, 99.5, 98.8], [99.1, 99.0, 99.2], delta=0.1)
+    assert unclear.outcome == "inconclusive" and claim_outcome(unclear, "higher") == "inconclusive"
+    with pytest.raises(ValueError, match="expected"):
+        claim_outcome(higher, "better")

@@ -6,39 +6,57 @@ matplotlib.use("Agg")
 
 import pytest
 
-from mnist_helpers.claims.verdicts import accuracy_verdict, epochs_gate, gap_verdict
-from mnist_helpers.figures.claim_plots import paired_gap, verdict_dots
+from mnist_helpers.claims.rules import EvalSets, not_checked, single_run_check, single_runs_gap_check
+from mnist_helpers.figures.claim_plots import CATEGORY_COLOURS, check_dots, check_dots_or_note, paired_gap
 
 
-def test_verdict_dots_has_one_row_per_claim_and_an_axis_around_the_figures():
-    verdicts = {
-        "C1 at epoch 8": accuracy_verdict([98.9, 99.0, 98.95], 8400, 98.87, 8400),
-        "C5": accuracy_verdict([98.9, 99.1], 10000, 98.93, 10000),
-        "C1 (60 epochs)": epochs_gate(None, 8, 60, 99.38, [98.9, 99.0]),
+def test_check_dots_has_one_row_per_figure_coloured_by_its_answer_and_an_axis_around_the_figures():
+    checks = {
+        "C1": single_run_check(99.38, [99.30, 99.35, 99.40, 99.33, 99.36], EvalSets.OWN_SPLITS, delta=0.5),
+        "C5": single_run_check(98.93, [99.10, 99.15, 99.20, 99.12, 99.18], EvalSets.SHARED, delta=0.5),
+        "C2": not_checked(98.94, [98.9, 99.0], 8, 60, 0.5),
     }
-    fig = verdict_dots(verdicts)
+    fig = check_dots(checks)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(reversed(list(verdicts)))
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(reversed(list(checks)))
     low, high = ax.get_xlim()
-    assert 97.5 < low < 98.8 and 99.5 < high < 100.5
+    assert 98.5 < low < 98.93 and 99.4 < high < 99.8
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["reproduced"] == CATEGORY_COLOURS["reproduced"]
+    assert colours["below our runs"] == CATEGORY_COLOURS["not reproduced"]
+    assert colours["not checked at 8 epochs"] == CATEGORY_COLOURS["could not tell"]
 
 
-def test_verdict_dots_rejects_an_empty_mapping():
-    with pytest.raises(ValueError, match="verdicts is empty"):
-        verdict_dots({})
+def test_check_dots_rejects_an_empty_mapping():
+    with pytest.raises(ValueError, match="checks is empty"):
+        check_dots({})
 
 
 def test_paired_gap_axis_does_not_start_at_zero():
     acc = {"adam": [99.0, 99.1, 98.95], "rmsprop": [98.8, 98.9, 98.85]}
-    gap = gap_verdict([0.2, 0.2, 0.1], 10000, (99.02, 98.85))
+    gap = single_runs_gap_check(0.44, acc["adam"], acc["rmsprop"], EvalSets.OWN_SPLITS, delta=0.5)
     fig = paired_gap(acc, [0, 1, 2], gap)
     low, high = fig.axes[0].get_ylim()
     assert 98.5 < low < 98.8 and 99.1 < high < 99.5
-    assert "inconclusive" in fig.axes[1].get_title()
+    assert gap.outcome in fig.axes[1].get_title()
 
 
-def test_verdict_dots_or_note_shows_the_note_when_there_are_no_verdicts():
-    from mnist_helpers.figures.claim_plots import verdict_dots_or_note
-
-    fig = verdict_dots_or_note({}, "nothing yet")
+def test_check_dots_or_note_shows_the_note_when_there_are_no_checks():
+    fig = check_dots_or_note({}, "nothing yet")
     assert [t.get_text() for t in fig.axes[0].texts] == ["nothing yet"]
+
+
+def test_prediction_bands_draw_a_panel_per_optimizer_and_mark_the_authors_epochs_outside_the_band():
+    import numpy as np
+
+    from mnist_helpers.claims.headline import epoch_by_epoch
+    from mnist_helpers.figures.claim_plots import prediction_bands
+
+    ours = {o: np.array([[90.0, 98.0, 98.5], [90.5, 98.1, 98.6], [91.0, 98.05, 98.55]]) for o in ("adam", "rmsprop")}
+    table = epoch_by_epoch(ours, {"adam": [90.5, 98.05, 99.9], "rmsprop": [90.5, 98.05, 98.55]})
+    fig = prediction_bands(table)
+    assert [ax.get_title() for ax in fig.axes] == ["adam", "rmsprop"]
+    marked = next(line for line in fig.axes[0].lines if line.get_label() == "author's epoch outside the band")
+    assert list(marked.get_xdata()) == [3]  # adam's epoch 3 (99.9) only
+    low, _ = fig.axes[0].get_ylim()
+    assert low > 97  # zoomed on the epochs from 2 on

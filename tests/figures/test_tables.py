@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_helpers.claims.verdicts import Verdict
+from mnist_helpers.claims.rules import paired_comparison
 from mnist_helpers.figures import tables
 from mnist_helpers.recipes.saved import Trained
 from mnist_helpers.training.history import History
@@ -24,8 +24,9 @@ def run(test_accs: list[float], wrong: int = 0) -> Trained:
     return Trained("fake", None, history, probs, reused=False)
 
 
-def verdict(difference: float) -> Verdict:
-    return Verdict("same", difference, difference - 0.5, difference + 0.5, 90.0, 90.0 + difference, 0.1, 2, 1.0)
+def verdict(difference: float):
+    """A paired comparison whose mean difference is `difference` points (two seeds, spread 0.1)."""
+    return paired_comparison([90.0 + difference + 0.05, 90.0 + difference - 0.05], [90.0, 90.0], delta=1.0)
 
 
 def test_seed_readings_give_last_and_best_epoch_and_the_final_models_test_metrics():
@@ -61,7 +62,7 @@ def test_ablation_table_marks_the_reference_and_gives_each_arms_difference_and_v
     assert table.index.name == "reading (2 epochs, 2 seeds)" and list(table.index) == ["headline", "arm"]
     assert table.loc["headline"].tolist() == ["91.00 ± 1.41", "90.00%, 92.00%", "—", "reference"]
     assert table.loc["arm", "− headline (points), 95% interval"].startswith("+0.25 ")
-    assert table.loc["arm", "verdict"] == "same"
+    assert table.loc["arm", "verdict"] == verdict(0.25).outcome
 
 
 def test_optimizer_seed_table_has_a_row_per_optimizer_and_seed_with_the_official_test_beside():
@@ -78,3 +79,66 @@ def test_optimizer_summary_table_gives_mean_sd_per_optimizer_beside_the_authors_
         {"adam": [90.0, 92.0]}, {"adam": [91.0, 93.0]}, {"adam": [89.0, 89.0]}, {"adam": 97.5}
     )
     assert table.loc["adam"].tolist() == ["91.00 ± 1.41", "92.00 ± 1.41", "89.00 ± 0.00", "97.50%"]
+
+
+def test_check_table_gives_the_report_ours_the_one_run_interval_and_the_outcome_per_figure():
+    from mnist_helpers.claims.rules import EvalSets, not_checked, single_run_check
+
+    checks = {
+        "C5": single_run_check(98.93, [99.10, 99.15, 99.20, 99.12, 99.18], EvalSets.SHARED, delta=0.5),
+        "C1": not_checked(99.38, [98.9, 99.0], 6, 60, 0.5),
+    }
+    table = tables.check_table(checks)
+    assert list(table.index) == ["C5", "C1"]
+    assert table.loc["C5", "report"] == "98.93%" and table.loc["C5", "ours, mean"] == "99.15% (5 runs)"
+    assert table.loc["C5", "outcome"] == "below our runs" and table.loc["C5", "p"] != "—"
+    assert table.loc["C1", "one run of ours falls in (95%)"] == "—"
+    assert table.loc["C1", "outcome"] == "not checked at 6 epochs"
+
+
+def test_arm_comparison_table_puts_the_reference_first_and_gives_each_arms_paired_difference_and_cost():
+    acc = {"reference": {0: 99.0, 1: 99.2}, "wide": {0: 99.1, 1: 99.4}}
+    table = tables.arm_comparison_table(
+        acc, {"wide": verdict(0.15)}, {"reference": 20.0, "wide": 31.25}, {"reference": 421642, "wide": 500000}
+    )
+    assert list(table.index) == ["reference", "wide"]
+    assert table.loc["reference", "outcome"] == "reference" and table.loc["wide", "s per epoch"] == "31.2"
+    assert table.loc["wide", "− reference (points), 95% interval"].startswith("+0.15 [")
+    assert table.loc["wide", "parameters"] == "500,000" and table.loc["wide", "test accuracy (%)"] == "99.25 ± 0.21"
+
+
+def test_results_html_gives_each_claim_a_coloured_badge_linking_to_its_chapter_and_escapes_text():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "report": ["Shah"],
+            "the report says": ["98.93% <after 10 epochs>"],
+            "ours": ["99.15% (5 runs)"],
+            "outcome": ["below our runs"],
+            "category": ["not reproduced"],
+            "chapter": ["04_cnn"],
+        },
+        index=pd.Index(["C5"], name="claim"),
+    )
+    html = tables.results_html(table)
+    assert '<a class="verdict verdict-not-reproduced" href="04_cnn.html">below our runs</a>' in html
+    assert "&lt;after 10 epochs&gt;" in html and "<th>Verdict</th>" in html
+
+
+def test_the_summary_figure_has_a_column_per_answer_present_with_every_claim_in_it():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from mnist_helpers.figures.claim_plots import CATEGORY_COLOURS, summary_figure
+
+    table = pd.DataFrame(
+        {"category": ["reproduced", "corrected", "reproduced"], "the report says": ["a", "b", "c"]},
+        index=["C1", "C2", "C3"],
+    )
+    texts = [t.get_text() for t in summary_figure(table).axes[0].texts]
+    assert texts[:1] == ["reproduced (2)"] and "corrected (1)" in texts
+    assert {"C1", "C2", "C3"} <= set(texts) and "not reproduced (0)" not in texts
+    assert set(CATEGORY_COLOURS) >= {"reproduced", "corrected"}

@@ -174,3 +174,23 @@ def test_pair_ranking_needs_two_runs():
 def test_fmt_pct_formats_once_with_a_percent_sign():
     assert evaluate.fmt_pct(98.93) == "98.93%" and evaluate.fmt_pct(98.9300001, digits=1) == "98.9%"
     assert evaluate.fmt_pct(math.nan) == "—" and evaluate.fmt_pct(None) == "—"
+
+
+def test_pooled_pair_ranking_shows_ties_as_ties_and_counts_the_runs_each_pair_tops():
+    from mnist_helpers.measure.metrics import pooled_pair_ranking
+
+    def cm(**pairs):
+        m = np.zeros((4, 4), dtype=int)
+        for name, count in pairs.items():
+            a, b = int(name[1]), int(name[2])
+            m[a, b] = count
+        return m
+
+    runs = [cm(p01=5, p23=3, p02=3, p13=1), cm(p01=4, p23=3, p02=1, p13=3)]
+    table = pooled_pair_ranking(runs, top=2, k=3)
+    assert table["pair"].tolist() == ["0↔1", "2↔3", "0↔2", "1↔3"]  # 0↔2 and 1↔3 tie at 4: both kept
+    assert table["confusions"].tolist() == [9, 6, 4, 4]
+    assert table["rank"].tolist() == ["1", "2", "3=", "3="]
+    assert table["top"].tolist() == [True, True, False, False]
+    # run 1: 0↔1 5, then 2↔3 and 0↔2 tied at 3 (both in its top 2); run 2: 0↔1 4, then 2↔3 and 1↔3 tied at 3
+    assert table["runs_in_top"].tolist() == [2, 2, 1, 1]

@@ -109,7 +109,7 @@ def test_shah_cnn_outputs_log_probabilities(images01):
 
 def test_shah_cnn_has_no_activation_between_its_fully_connected_layers():
     kinds = [type(m).__name__ for m in ShahCNN().classifier]
-    assert kinds == ["Linear", "Identity", "Linear", "LogSoftmax"]
+    assert kinds == ["Linear", "Identity", "Identity", "Linear", "LogSoftmax"]  # no activation, no extra dropout
 
 
 def test_dutta_keras_cnn_maps_two_images_to_class_probabilities(keras_cnn, images255):
@@ -210,7 +210,7 @@ def test_build_model_passes_keyword_arguments():
 
 
 def test_build_model_rejects_unknown_name_listing_the_allowed_ones():
-    with pytest.raises(ValueError, match="conv_ae, dense_ae, dutta_cnn_torch, mlp, shah_cnn"):
+    with pytest.raises(ValueError, match="conv_ae, dense_ae, dutta_cnn_torch, mlp, mlp_mse, shah_cnn"):
         build_model("resnet")
 
 
@@ -218,3 +218,32 @@ def test_dutta_torch_rotation_with_a_seed_is_reproducible(images01):
     first = DuttaCNNTorch(rotation_factor=0.25, seed=1).rotate(images01)
     second = DuttaCNNTorch(rotation_factor=0.25, seed=1).rotate(images01)
     assert torch.equal(first, second)
+
+
+def test_shahs_cnn_options_beyond_the_report_add_only_what_they_name():
+    from mnist_helpers.models.torch_nets import ShahCNN, count_parameters
+
+    base = count_parameters(ShahCNN())
+    assert count_parameters(ShahCNN(dropout=0.5)) == base == count_parameters(ShahCNN(vflip=0.5, elastic=True))
+    assert count_parameters(ShahCNN(conv3=True)) == base + 64 * 64 * 9 + 64
+    assert count_parameters(ShahCNN(kernel_size=5)) == base + 32 * 16 + 32 * 64 * 16
+    x = torch.randn(4, 1, 28, 28)
+    for model in (ShahCNN(dropout=0.25, dropout_at="pools"), ShahCNN(conv3=True), ShahCNN(kernel_size=5)):
+        assert model.eval()(x).shape == (4, 10)
+    assert any(isinstance(m, torch.nn.Dropout) for m in ShahCNN(dropout=0.5).classifier)
+    assert not any(isinstance(m, torch.nn.Dropout) for m in ShahCNN(dropout=0.5, dropout_at="pools").classifier)
+    with pytest.raises(ValueError, match="dropout_at"):
+        ShahCNN(dropout=0.5, dropout_at="everywhere")
+
+
+def test_the_mse_mlp_trains_on_the_mean_squared_error_of_its_sigmoid_outputs_and_predicts_their_argmax():
+    from mnist_helpers.models.torch_nets import MLPMSE
+
+    torch.manual_seed(0)
+    model = MLPMSE()
+    x, y = torch.randn(8, 784), torch.randint(0, 10, (8,))
+    z = model(x)
+    p = torch.sigmoid(model.out(torch.sigmoid(model.hidden(x))))
+    mse = ((p - torch.nn.functional.one_hot(y, 10).float()) ** 2).mean()
+    assert torch.allclose(torch.nn.functional.nll_loss(z, y), mse, atol=1e-6)
+    assert torch.equal(z.argmax(dim=1), p.argmax(dim=1))

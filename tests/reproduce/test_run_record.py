@@ -69,3 +69,20 @@ def test_a_nan_standing_for_no_value_is_recorded_as_null(tmp_path):
         "per_seed": [99.1, None],
         "n": [1, 2],
     }
+
+
+def test_run_span_is_first_start_to_last_finish_beside_the_summed_wall_times_and_core_hours():
+    from mnist_helpers.reproduce.run_record import run_span
+
+    def record(finished, wall, threads):
+        return {"wall_time_s": wall, "finished": finished, "hardware": {"torch_threads": threads}}
+
+    metrics = {  # two chapters side by side (10:00-10:30 and 10:10-10:40), then one alone (10:40-10:50)
+        "a": record("2026-12-03T10:30:00Z", 1800.0, 1),
+        "b": record("2026-12-03T10:40:00Z", 1800.0, 1),
+        "c": record("2026-12-03T10:50:00Z", 600.0, 2),
+    }
+    span = run_span(metrics)
+    assert span["span_s"] == 3000.0 and span["summed_s"] == 4200.0
+    assert span["core_hours"] == (1800 + 1800 + 1200) / 3600
+    assert run_span({}) == {"span_s": 0.0, "summed_s": 0.0, "core_hours": 0.0}
