@@ -44,11 +44,8 @@ class MLP(nn.Module):
 
 class MLPMSE(MLP):
     """Dutta's MLP trained with mean squared error on one-hot targets (claim C15), sigmoid outputs as LeCun et al.
-    (1998)'s 300-unit networks: with p = sigmoid(logits), it returns for each class k
-
-        z_k = −(Σ_j p_j² − 2 p_k + 1) / 10,
-
-    so that NLLLoss(z, y) = −z_y = mean_j (p_j − [j = y])², the MSE, and argmax z = argmax p. Its softmax is
+    (1998)'s 300-unit networks: with p = sigmoid(logits), it returns z_k = −(Σ_j p_j² − 2 p_k + 1) / 10 for each
+    class k, so that NLLLoss(z, y) = −z_y = mean_j (p_j − [j = y])², the MSE, and argmax z = argmax p. Its softmax is
     not a calibrated probability: read its accuracy, not its log-loss or calibration."""
 
     loss = "nll"
