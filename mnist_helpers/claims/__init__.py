@@ -46,6 +46,7 @@ __getattr__, __dir__, __all__ = exports(
             "SEED_GAP_PP",
             "SHAH_ACCURACY",
             "SHAH_CONFUSED",
+            "SHAH_EPOCHS",
             "SHAH_EVAL_SIZE",
             "angle_range_verdict",
             "cap",

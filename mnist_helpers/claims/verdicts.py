@@ -20,6 +20,7 @@ DUTTA_EPOCHS = 60  # epochs behind the report's C1/C2 figures
 DUTTA_EVAL_SIZE = AUTHOR_VAL_SIZE  # images behind each of Dutta's accuracies
 SEED_GAP_PP = DUTTA_ADAM["accuracy"] - DUTTA_SECOND["accuracy"]  # 0.44 points: Adam over RMSprop, two separate runs
 SHAH_ACCURACY = 98.93  # C5, test accuracy after 10 epochs
+SHAH_EPOCHS = 10  # epochs behind Shah's figures (C5) and his protocol
 SHAH_EVAL_SIZE = TEST_SIZE  # Shah evaluated on MNIST's official 10,000 test images
 SHAH_CONFUSED = ("2↔7", "4↔9", "5↔6")  # C8, as unordered pairs
 
