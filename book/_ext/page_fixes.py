@@ -4,6 +4,8 @@
   for the launch buttons: empty (the default) turns all of them off, a URL turns them on. Jupyter Book
   refuses `use_repository_button: true` without a URL, so _config.yml leaves the buttons off and
   this extension switches them on.
+- The same setting fills `{{ repository }}` in the pages (the intro and the reproducibility page say where
+  the code is, or that the address is not set).
 - pydata-sphinx-theme 0.16+ adds a persistent search field to the header unless `navbar_persistent`
   is set; sphinx-book-theme 1.3 already has one in the sidebar, so the header showed a second, empty
   search bar. An empty `navbar_persistent` keeps only the theme's own (the search button still works).
@@ -30,8 +32,20 @@ def theme_options_for(options: dict) -> dict:
     return options
 
 
+def repository_text(url: str) -> str:
+    """What the pages say where the repository is (`{{ repository }}` in MyST): its address, or that it has none."""
+    url = url.strip()
+    if url:
+        return f"[{url}]({url})"
+    return "the repository this book was built from (its public address is not set: `repository.url` in `_config.yml`)"
+
+
 def _configure_theme(app, config):
     config.html_theme_options = theme_options_for(config.html_theme_options)
+    url = str(config.html_theme_options.get("repository_url") or "")
+    substitutions = dict(getattr(config, "myst_substitutions", None) or {})
+    substitutions["repository"] = repository_text(url)
+    config.myst_substitutions = substitutions
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):

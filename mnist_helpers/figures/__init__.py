@@ -15,6 +15,7 @@ __getattr__, __dir__, __all__ = exports(
             "summary_figure",
         ),
         "classifier_plots": ("confusion_heatmap", "reliability_diagram"),
+        "html": ("figure_html",),
         "plots": (
             "angle_histogram",
             "augmentation_grid",

@@ -182,4 +182,4 @@ def results_html(table: pd.DataFrame) -> str:
         )
         cells = [str(claim_id), row["report"], row["the report says"], row["ours"]]
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{badge}</td></tr>")
-    return f'<table class="results-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<table id="results-table" class="results-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

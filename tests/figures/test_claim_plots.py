@@ -60,3 +60,25 @@ def test_prediction_bands_draw_a_panel_per_optimizer_and_mark_the_authors_epochs
     assert list(marked.get_xdata()) == [3]  # adam's epoch 3 (99.9) only
     low, _ = fig.axes[0].get_ylim()
     assert low > 97  # zoomed on the epochs from 2 on
+
+
+def test_figure_html_embeds_a_retina_png_with_its_alt_text_and_its_css_width():
+    import base64
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from mnist_helpers.figures import figure_html
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1])
+    html = figure_html(fig, 'Line "up" & right', "A <line>.", dpi=100)
+    assert 'alt="Line &quot;up&quot; &amp; right"' in html and "<figcaption>A &lt;line&gt;.</figcaption>" in html
+    png = base64.b64decode(re.search(r"base64,([^\"]+)", html).group(1))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    css_width = int(re.search(r"width:(\d+)px", html).group(1))
+    assert int.from_bytes(png[16:20], "big") in (2 * css_width - 1, 2 * css_width, 2 * css_width + 1)
+    assert 200 < css_width <= 300  # a 3-inch figure at 100 per inch, less the tight crop
+    with pytest.raises(ValueError, match="alt is empty"):
+        figure_html(fig, "  ", "caption")
+    plt.close(fig)
