@@ -30,6 +30,7 @@ __getattr__, __dir__, __all__ = exports(
             "sample_grid",
         ),
         "stopping_plots": ("validation_curves",),
+        "style": ("OKABE_ITO", "use_book_style"),
         "tables": (
             "ablation_table",
             "arm_comparison_table",

@@ -170,7 +170,7 @@ def summary_figure(table: pd.DataFrame) -> Figure:
         raise ValueError("table is empty: pass claims.results(metrics), one row per claim.")
     columns = [c for c in CATEGORY_ORDER if (table["category"] == c).any()]
     tallest = max(int((table["category"] == c).sum()) for c in columns)
-    fig, ax = plt.subplots(figsize=(2.3 * len(columns), 0.55 + 0.42 * tallest))
+    fig, ax = plt.subplots(figsize=(1.45 * len(columns), 0.55 + 0.5 * tallest))  # about a page column wide
     ax.set_xlim(0, len(columns))
     ax.set_ylim(tallest + 0.9, 0)
     ax.set_axis_off()
@@ -178,7 +178,7 @@ def summary_figure(table: pd.DataFrame) -> Figure:
         rows = table[table["category"] == cat]
         colour = CATEGORY_COLOURS[cat]
         ax.text(
-            x + 0.5, 0.35, f"{cat} ({len(rows)})", ha="center", va="center", fontsize=11, weight="bold", color=colour
+            x + 0.5, 0.35, f"{cat} ({len(rows)})", ha="center", va="center", fontsize=9, weight="bold", color=colour
         )
         for y, (claim_id, row) in enumerate(rows.iterrows(), start=1):
             ax.add_patch(
@@ -193,8 +193,8 @@ def summary_figure(table: pd.DataFrame) -> Figure:
                     lw=1,
                 )
             )
-            ax.text(x + 0.08, y + 0.36, f"{claim_id}", ha="left", va="center", fontsize=9, weight="bold")
-            ax.text(x + 0.26, y + 0.36, _wrap(str(row["the report says"]), 26), ha="left", va="center", fontsize=7.5)
+            ax.text(x + 0.07, y + 0.36, f"{claim_id}", ha="left", va="center", fontsize=8, weight="bold")
+            ax.text(x + 0.3, y + 0.36, _wrap(str(row["the report says"]), 16), ha="left", va="center", fontsize=7)
     fig.tight_layout(pad=0.2)
     return fig
 
@@ -202,4 +202,4 @@ def summary_figure(table: pd.DataFrame) -> Figure:
 def _wrap(text: str, width: int) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width)[:2])
+    return "\n".join(textwrap.wrap(text, width)[:3])

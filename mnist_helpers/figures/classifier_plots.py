@@ -12,23 +12,43 @@ from mnist_helpers.figures.plots import ANNOT_SIZE, PALETTE
 
 
 def confusion_heatmap(cm: np.ndarray, normalize: bool = False, title: str | None = None) -> Figure:
-    """Annotated heatmap: rows are true digits, columns predicted; normalize=True divides each row by its sum."""
+    """Annotated heatmap: rows are true digits, columns predicted; normalize=True divides each row by its sum.
+
+    The colour scale is spent on the mistakes: the diagonal (correct readings, 10-100 times larger) is masked,
+    its values written in grey on white, so the confused pairs stand out. No title unless given (the caption
+    says what it is)."""
     cm = np.asarray(cm)
     if normalize:
         with np.errstate(invalid="ignore"):
-            values, fmt, unit = cm / cm.sum(axis=1, keepdims=True), ".2f", "Share of the true digit's images"
+            values, fmt, unit = cm / cm.sum(axis=1, keepdims=True), ".2f", "Share of the true digit's images (mistakes)"
     else:
-        values, fmt, unit = cm, "d", "Images (count)"
+        values, fmt, unit = cm, "d", "Images (mistakes)"
+    diagonal = np.eye(len(cm), dtype=bool)
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
     sns.heatmap(
-        values, annot=True, fmt=fmt, annot_kws={"fontsize": ANNOT_SIZE}, square=True, cbar_kws={"label": unit}, ax=ax
+        values,
+        mask=diagonal,
+        annot=True,
+        fmt=fmt,
+        annot_kws={"fontsize": ANNOT_SIZE},
+        square=True,
+        cmap="rocket_r",
+        cbar_kws={"label": unit},
+        linewidths=0.5,
+        linecolor="#eeeeee",
+        ax=ax,
     )
-    default = "Confusion matrix (row-normalised)" if normalize else "Confusion matrix (counts)"
-    ax.set(xlabel="Predicted digit", ylabel="True digit", title=title or default)
+    for i in range(len(cm)):
+        ax.text(
+            i + 0.5, i + 0.5, format(values[i, i], fmt), ha="center", va="center", fontsize=ANNOT_SIZE, color="grey"
+        )
+    ax.set(xlabel="Predicted digit", ylabel="True digit")
+    if title:
+        ax.set_title(title)
     return fig
 
 
-def reliability_diagram(bins_df: pd.DataFrame, ece: float, title: str = "Reliability diagram") -> Figure:
+def reliability_diagram(bins_df: pd.DataFrame, ece: float, title: str | None = None) -> Figure:
     """Accuracy per confidence bin against the diagonal of perfect calibration, with bin counts below.
 
     bins_df is the output of evaluate.reliability_bins (lower, upper, mean_confidence, accuracy, count).
@@ -53,8 +73,9 @@ def reliability_diagram(bins_df: pd.DataFrame, ece: float, title: str = "Reliabi
         ylabel="Accuracy (fraction correct)",
         xlim=(0, 1),
         ylim=(0, 1),
-        title=f"{title} (ECE = {ece:.4f})",
+        title=title or "",
     )
+    ax.text(0.98, 0.04, f"ECE {100 * ece:.2f} points", transform=ax.transAxes, ha="right", va="bottom")
     ax.legend(loc="upper left")
     ax_count.bar(bins_df["lower"], bins_df["count"], width=width, align="edge", color=PALETTE[2], edgecolor="white")
     if bins_df["count"].max() > 0:
@@ -63,7 +84,6 @@ def reliability_diagram(bins_df: pd.DataFrame, ece: float, title: str = "Reliabi
         xlabel="Confidence (top-class probability)",
         ylabel="Predictions (count)",
         xlim=(0, 1),
-        title="Predictions per bin",
     )
     fig.tight_layout()
     return fig

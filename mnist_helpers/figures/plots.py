@@ -1,4 +1,5 @@
-"""Figures for the book: each function takes data and returns a titled matplotlib Figure."""
+"""Figures for the book: each function takes data and returns a matplotlib Figure, untitled unless given a title
+(the book's captions say what each shows)."""
 
 from __future__ import annotations
 
@@ -72,20 +73,21 @@ def _grid(n: int, ncols: int, title_lines: int = 1) -> tuple[Figure, np.ndarray]
     return fig, axes
 
 
-def _titled_panels(images: np.ndarray, labels: Sequence | np.ndarray, ncols: int, limits: tuple, title: str) -> Figure:
+def _titled_panels(
+    images: np.ndarray, labels: Sequence | np.ndarray, ncols: int, limits: tuple, title: str | None
+) -> Figure:
     """A grid of image panels, each titled with its label, on one grey scale (`limits`)."""
     fig, axes = _grid(len(images), ncols)
     for ax, image, label in zip(axes.flat, images, labels):
         _image_panel(ax, image, limits)
         ax.set_title(str(label), fontsize=LABEL_SIZE)
-    fig.suptitle(title)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def sample_grid(
-    images: np.ndarray, labels: Sequence[int], ncols: int = 10, title: str = "MNIST samples with their labels"
-) -> Figure:
+def sample_grid(images: np.ndarray, labels: Sequence[int], ncols: int = 10, title: str | None = None) -> Figure:
     """Images in a grid, each titled with its label."""
     images = _as_images(images)
     return _titled_panels(images, labels, ncols, _image_limits(images), title)
@@ -94,7 +96,7 @@ def sample_grid(
 def augmentation_grid(
     rows_of_images: Sequence[np.ndarray],
     row_labels: Sequence[str],
-    title: str = "Augmentations: one row per transform, several random draws",
+    title: str | None = None,
 ) -> Figure:
     """One row per transform (row label on the left), one column per image or random draw."""
     rows = [_as_images(r) for r in rows_of_images]
@@ -109,14 +111,13 @@ def augmentation_grid(
         for ax, image in zip(axes_row, images):
             _image_panel(ax, image, limits)
         axes_row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=LABEL_SIZE)
-    fig.suptitle(title)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def label_counts_bar(
-    train_counts: Sequence[int], test_counts: Sequence[int], title: str = "Images per digit, train and test"
-) -> Figure:
+def label_counts_bar(train_counts: Sequence[int], test_counts: Sequence[int], title: str | None = None) -> Figure:
     """Grouped bars of images per digit for the train and test sets."""
     df = pd.DataFrame(
         {
@@ -127,11 +128,11 @@ def label_counts_bar(
     )
     fig, ax = plt.subplots(figsize=WIDE)
     sns.barplot(df, x="digit", y="count", hue="split", palette=PALETTE[:2], ax=ax)
-    ax.set(xlabel="Digit", ylabel="Images (count)", title=title)
+    ax.set(xlabel="Digit", ylabel="Images (count)", title=title or "")
     return fig
 
 
-def mean_images(images: np.ndarray, labels: np.ndarray, title: str = "Mean image per digit") -> Figure:
+def mean_images(images: np.ndarray, labels: np.ndarray, title: str | None = None) -> Figure:
     """The pixel-wise mean image of each class, on one shared grey scale."""
     images, labels = _as_images(images).astype(np.float64), np.asarray(labels)
     classes = np.unique(labels)
@@ -139,7 +140,7 @@ def mean_images(images: np.ndarray, labels: np.ndarray, title: str = "Mean image
     return _titled_panels(means, classes, len(classes), (float(means.min()), float(means.max())), title)
 
 
-def pixel_histogram(images: np.ndarray, title: str = "Pixel values over all images") -> Figure:
+def pixel_histogram(images: np.ndarray, title: str | None = None) -> Figure:
     """Count of each 8-bit pixel value, log-scaled, so the many grey levels between 0 and 255 show."""
     images = np.asarray(images)
     if images.dtype != np.uint8:
@@ -149,12 +150,15 @@ def pixel_histogram(images: np.ndarray, title: str = "Pixel values over all imag
     ax.bar(np.arange(256), counts, width=1.0, color=PALETTE[0])
     ax.set_yscale("log")
     ax.set(
-        xlabel="Pixel value (0-255, 8-bit grey level)", ylabel="Pixels (count, log scale)", title=title, xlim=(-1, 256)
+        xlabel="Pixel value (0-255, 8-bit grey level)",
+        ylabel="Pixels (count, log scale)",
+        title=title or "",
+        xlim=(-1, 256),
     )
     return fig
 
 
-def angle_histogram(angles_by_name: dict[str, np.ndarray], title: str = "Sampled rotation angles") -> Figure:
+def angle_histogram(angles_by_name: dict[str, np.ndarray], title: str | None = None) -> Figure:
     """Overlaid histograms of sampled rotation angles, one per augmentation setting."""
     df = pd.concat(
         [pd.DataFrame({"angle": np.asarray(a, dtype=float), "setting": name}) for name, a in angles_by_name.items()],
@@ -164,7 +168,7 @@ def angle_histogram(angles_by_name: dict[str, np.ndarray], title: str = "Sampled
     sns.histplot(
         df, x="angle", hue="setting", palette=PALETTE[: len(angles_by_name)], element="step", binwidth=1.0, ax=ax
     )
-    ax.set(xlabel="Rotation angle (degrees)", ylabel="Draws (count)", title=title)
+    ax.set(xlabel="Rotation angle (degrees)", ylabel="Draws (count)", title=title or "")
     return fig
 
 
@@ -217,7 +221,7 @@ def learning_curves(
         ax=ax,
     )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="Epoch", ylabel=ylabel, title=title or f"{metric.capitalize()} per epoch (mean ± std over runs)")
+    ax.set(xlabel="Epoch", ylabel=ylabel, title=title or "")
     return fig
 
 
@@ -227,7 +231,7 @@ def misclassified_gallery(
     pred: Sequence[int],
     confidence: Sequence[float],
     ncols: int = 8,
-    title: str = "Misclassified test digits (true → predicted, confidence)",
+    title: str | None = None,
 ) -> Figure:
     """Grid of wrongly classified images, each titled 'true → predicted' and the model's confidence."""
     images = _as_images(images)
@@ -236,7 +240,8 @@ def misclassified_gallery(
     for ax, image, t, p, c in zip(axes.flat, images, true, pred, confidence):
         _image_panel(ax, image, limits)
         ax.set_title(f"{t} → {p}\n{c:.2f}", fontsize=8)
-    fig.suptitle(title)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
@@ -245,18 +250,18 @@ def reconstruction_grid(
     originals: np.ndarray,
     recon_by_name: dict[str, np.ndarray],
     n: int = 10,
-    title: str = "Originals and reconstructions",
+    title: str | None = None,
 ) -> Figure:
     """First n originals on the top row, then one row of reconstructions per method."""
     rows = [_as_images(originals)[:n]] + [_as_images(r)[:n] for r in recon_by_name.values()]
-    return augmentation_grid(rows, ["original", *recon_by_name], title=title)
+    return augmentation_grid(rows, ["original", *recon_by_name], title=title or "")
 
 
 def rate_distortion(
     df: pd.DataFrame,
     x: str = "ratio",
     y: str = "psnr",
-    title: str = "Rate–distortion: reconstruction quality against compression",
+    title: str | None = None,
 ) -> Figure:
     """One line per method of y (psnr, mse or ssim) against x (ratio, bit_ratio or code_size), x on a log scale.
 
@@ -274,14 +279,14 @@ def rate_distortion(
     ticks = sorted(df[x].unique())
     ax.set_xticks(ticks, labels=[f"{t:g}" for t in ticks], minor=False)
     ax.minorticks_off()
-    ax.set(xlabel=_LABELS[x], ylabel=_LABELS[y], title=title)
+    ax.set(xlabel=_LABELS[x], ylabel=_LABELS[y], title=title or "")
     return fig
 
 
 def code_scatter(
     codes_2d: np.ndarray,
     labels: Sequence[int] | np.ndarray,
-    title: str = "Codes in two dimensions",
+    title: str | None = None,
     axis_name: str = "Component",
 ) -> Figure:
     """Scatter of 2-D codes coloured by digit, with a legend (use compress.project_2d for wider codes)."""
@@ -303,6 +308,6 @@ def code_scatter(
         ax=ax,
     )
     ax.legend(title="Digit", markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
-    ax.set(xlabel=f"{axis_name} 1 (code units)", ylabel=f"{axis_name} 2 (code units)", title=title)
+    ax.set(xlabel=f"{axis_name} 1 (code units)", ylabel=f"{axis_name} 2 (code units)", title=title or "")
     fig.tight_layout()
     return fig

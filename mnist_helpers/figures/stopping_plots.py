@@ -14,7 +14,7 @@ from mnist_helpers.figures.plots import PALETTE, WIDE
 def validation_curves(
     histories: dict[str, pd.DataFrame],
     best_epochs: dict[str, int],
-    title: str = "Training and validation loss per epoch",
+    title: str | None = None,
     ylabel: str = "MSE (per pixel, images in [0, 1])",
     panel_sep: str | None = None,  # e.g. ", ": "dense autoencoder, code 8" is "code 8" in the panel "dense autoencoder"
 ) -> Figure:
@@ -44,10 +44,10 @@ def validation_curves(
             ax.scatter([best_epochs[name]] * len(best), best, s=70, facecolors="none", edgecolors=[colour], zorder=3)
         ax.set_yscale("log")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(xlabel="Epoch", title=panel or title)
+        ax.set(xlabel="Epoch", title=panel or "")
         ax.legend(fontsize="small", loc="upper right")
     axes[0][0].set_ylabel(ylabel)
-    if len(panels) > 1:
+    if title:
         fig.suptitle(title)
     sns.despine(fig)
     fig.tight_layout()

@@ -29,7 +29,7 @@ def formatted(table: pd.DataFrame, digits: int | None = None) -> pd.DataFrame:
 
 def seed_readings(runs: Sequence[Trained], seeds: Sequence[int], test_labels: np.ndarray) -> pd.DataFrame:
     """Per seed ("seed s"): test accuracy (%) at the last and the best epoch, the best epoch, and the final model's
-    test log loss and expected calibration error; numbers unrounded (show them with `formatted`)."""
+    test log loss and expected calibration error in accuracy points; numbers unrounded (show them with `formatted`)."""
     per_seed = last_and_best({f"seed {s}": t.history for s, t in zip(seeds, runs, strict=True)})
     metrics = [evaluate_classifier(test_labels, t.outputs) for t in runs]
     return pd.DataFrame(
@@ -38,7 +38,7 @@ def seed_readings(runs: Sequence[Trained], seeds: Sequence[int], test_labels: np
             BEST: per_seed[BEST],
             "best at epoch": per_seed["best at epoch"],
             "test loss": [m["log_loss"] for m in metrics],
-            "ECE": [m["ece"] for m in metrics],
+            "ECE (points)": [100 * m["ece"] for m in metrics],  # accuracy points, as the book gives ECE everywhere
         },
         index=per_seed.index,
     )
@@ -182,4 +182,7 @@ def results_html(table: pd.DataFrame) -> str:
         )
         cells = [str(claim_id), row["report"], row["the report says"], row["ours"]]
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{badge}</td></tr>")
-    return f'<table id="results-table" class="results-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    body = "".join(rows)
+    return (
+        f'<table id="results-table" class="results-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )

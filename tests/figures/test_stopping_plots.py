@@ -22,7 +22,7 @@ def test_validation_curves_draw_two_lines_per_run_and_ring_the_best_epoch():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]  # one entry per run
     rings = [c.get_offsets().tolist() for c in ax.collections]
     assert rings == [[[2.0, 0.02]], [[3.0, 0.025]]]
-    assert ax.get_title() == "t" and ax.get_xlabel() == "Epoch"
+    assert ax.get_title() == "" and fig.get_suptitle() == "t" and ax.get_xlabel() == "Epoch"
     plt.close(fig)
 
 

@@ -36,7 +36,13 @@ def test_seed_readings_give_last_and_best_epoch_and_the_final_models_test_metric
     assert table.loc["seed 3", "best epoch (%), optimistic"] == pytest.approx(90.0)
     assert table.loc["seed 3", "best at epoch"] == 2
     assert table.loc["seed 3", "test loss"] < table.loc["seed 7", "test loss"]  # seed 7 misreads an image
-    assert list(table.columns) == ["last epoch (%)", "best epoch (%), optimistic", "best at epoch", "test loss", "ECE"]
+    assert list(table.columns) == [
+        "last epoch (%)",
+        "best epoch (%), optimistic",
+        "best at epoch",
+        "test loss",
+        "ECE (points)",
+    ]
 
 
 def test_formatted_writes_percent_columns_as_text_and_rounds_the_rest():
