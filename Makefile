@@ -13,7 +13,7 @@ ifdef MNIST_DATA_DIR  # relative to where make runs; made absolute because noteb
 export MNIST_DATA_DIR := $(abspath $(MNIST_DATA_DIR))
 endif
 
-.PHONY: venv venv-book venv-lab book test test-unit test-slow test-notebooks test-book lint typecheck reproduce bench lab clean
+.PHONY: venv venv-book venv-lab book book-profile test test-unit test-slow test-notebooks test-book lint typecheck reproduce bench lab clean
 
 # $(VENV)/.installed-<extras>: one stamp per set of extras, refreshed when pyproject.toml or the lock changes.
 $(VENV)/.installed-%: pyproject.toml $(LOCK)
@@ -28,6 +28,9 @@ venv-lab: $(VENV)/.installed-book,lab  ## .venv with the package, [book] and [la
 
 book: venv-book  ## build the HTML book from the committed executed notebooks (no training)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+book-profile: reproduce  ## run a profile (resuming), then build its book with this commit's pages: _build/books/<PROFILE>/
+	$(PY) -m mnist_helpers.reproduce.book_pages --profile $(PROFILE)
 
 test: test-unit test-slow test-notebooks test-book  ## everything CI checks, one visible step each
 

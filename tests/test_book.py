@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import importlib.util
@@ -19,16 +20,10 @@ HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NARROW = 420  # px: a phone held upright
-CHAPTERS = (
-    "01_preprocessing",
-    "02_augmentation",
-    "03_mlp",
-    "04_cnn",
-    "05_optimizers",
-    "06_autoencoders",
-    "07_confusion",
-    "08_beyond",
-)
+CHAPTERS = tuple(sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))  # this commit's
+PUBLISHED = tuple(sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb")))  # the published run's
+NEXT = ROOT / "_build" / "books" / "quick"  # the book this commit would publish, from the quick profile's run
+NEXT_HTML = NEXT / "_build" / "html"
 # Issue 14's page polish lives in the notebooks (cell tags, admonitions, captions): the executed
 # notebooks in book/ carry it, so these checks always run.
 polish = pytest.mark.polish
@@ -49,26 +44,48 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def _serve(directory: Path):
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site():
-    """Build the book from the committed executed notebooks, warnings as errors, and serve it on 127.0.0.1."""
+    """Build the published book (book/'s executed notebooks), warnings as errors, and serve it on 127.0.0.1."""
     jb = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
         [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, f"jupyter-book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serve(HTML) as url:
+        yield url
 
 
-def pages() -> list[str]:
-    """Every page of the site: the book's pages plus the index and search pages."""
+@pytest.fixture(scope="module")
+def next_site():
+    """The book this commit would publish: the quick profile's chapters (run here; a run already current is kept)
+    with pages/'s intro and table of contents, built with warnings as errors and served on 127.0.0.1."""
+    from tests.test_readme_commands import readme_line
+
+    command = readme_line("make book-profile")  # the README's command, verbatim
+    run = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    assert run.returncode == 0, f"{command} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    assert f"built {NEXT_HTML / 'index.html'}" in run.stdout
+    with _serve(NEXT_HTML) as url:
+        yield url
+
+
+def pages(html: Path = HTML) -> list[str]:
+    """Every page of a built site: the book's pages plus the index and search pages."""
     return sorted(
-        str(p.relative_to(HTML)) for p in HTML.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts
+        str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts
     )
 
 
@@ -86,14 +103,26 @@ def browser(site):
 
 def test_book_has_every_chapter(site):
     names = {Path(p).stem for p in pages()}
+    for chapter in ("intro", *PUBLISHED, "reproducibility", "glossary", "references"):
+        assert chapter in names
+
+
+def test_the_next_book_has_every_chapter_of_this_commit(next_site):
+    names = {Path(p).stem for p in pages(NEXT_HTML)}
     for chapter in ("intro", *CHAPTERS, "reproducibility", "glossary", "references"):
         assert chapter in names
 
 
-def test_every_page_renders_without_errors_or_broken_images(site, browser):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+BOOKS = {"site": HTML, "next_site": NEXT_HTML}  # fixture name: its built html folder
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_every_page_renders_without_errors_or_broken_images(request, browser, book):
+    site = request.getfixturevalue(book)
+    shots = SHOTS / book
+    shots.mkdir(parents=True, exist_ok=True)
     problems = []
-    all_pages = pages()
+    all_pages = pages(BOOKS[book])
     assert len(all_pages) >= 10
     for page_name in all_pages:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -109,7 +138,7 @@ def test_every_page_renders_without_errors_or_broken_images(site, browser):
         broken = page.evaluate(
             "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
         )
-        page.screenshot(path=str(SHOTS / (page_name.replace("/", "_").removesuffix(".html") + ".png")), full_page=True)
+        page.screenshot(path=str(shots / (page_name.replace("/", "_").removesuffix(".html") + ".png")), full_page=True)
         if errors:
             problems.append(f"{page_name}: console errors {errors}")
         if broken:
@@ -122,9 +151,9 @@ CLAIM_IDS = [f"C{i}" for i in range(1, 20)]
 VERDICT_CLASSES = {"reproduced", "not-reproduced", "corrected", "could-not-tell", "measured"}
 
 
-def test_results_table_has_a_measured_figure_and_a_coloured_verdict_for_every_claim(site, browser):
+def test_results_table_has_a_measured_figure_and_a_coloured_verdict_for_every_claim(next_site, browser):
     page = browser.new_page()
-    page.goto(f"{site}/book/intro.html", wait_until="load")
+    page.goto(f"{next_site}/book/intro.html", wait_until="load")
     rows = page.evaluate("""Array.from(document.querySelectorAll('table#results-table tbody tr')).map(r => ({
         cells: Array.from(r.cells).map(c => c.innerText.trim()),
         badge: (r.querySelector('a.verdict') || {className: ''}).className,
@@ -141,9 +170,9 @@ def test_results_table_has_a_measured_figure_and_a_coloured_verdict_for_every_cl
 
 
 @pytest.mark.parametrize("width", [1280, NARROW])
-def test_the_answer_is_on_the_first_screen(site, browser, width):
+def test_the_answer_is_on_the_first_screen(next_site, browser, width):
     """The summary figure starts, and coloured verdicts show, within the first 900 px of the intro."""
-    page = _open(browser, f"{site}/book/intro.html", width)
+    page = _open(browser, f"{next_site}/book/intro.html", width)
     figure_top = page.evaluate(
         "(document.querySelector('figure.glued-figure img') || {getBoundingClientRect: () => ({top: 1e9})})"
         ".getBoundingClientRect().top"
@@ -162,14 +191,14 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(?:work|home|root|tmp|usr|opt|private|U
 RAW_DICT = re.compile(r"^\s*\{\s*'[^']+'\s*:", re.M)
 
 
-def test_no_page_shows_plumbing(site, browser):
+def test_no_page_shows_plumbing(next_site, browser):
     """No table cell cut short with "…", no absolute path of the machine that ran it, no raw dict printout,
     and alt text on every image."""
     problems = []
-    for page_name in pages():
+    for page_name in pages(NEXT_HTML):
         if not page_name.startswith("book/"):
             continue
-        page = _open(browser, f"{site}/{page_name}", 1280)
+        page = _open(browser, f"{next_site}/{page_name}", 1280)
         found = page.evaluate("""() => {
             const visible = e => e.offsetParent !== null && !e.closest('details:not([open])');
             return {
@@ -192,7 +221,7 @@ def test_no_page_shows_plumbing(site, browser):
 
 def test_chapters_show_figures(site, browser):
     page = browser.new_page()
-    for chapter in CHAPTERS:
+    for chapter in PUBLISHED:
         page.goto(f"{site}/book/{chapter}.html", wait_until="load")
         assert page.evaluate("document.querySelectorAll('img').length") >= 2, f"{chapter}: no figures"
     page.close()
@@ -208,11 +237,13 @@ def _open(browser, url, width, mode="light"):
     return page
 
 
-def test_every_page_fits_a_narrow_screen_without_sideways_scrolling_in_light_and_dark(site, browser):
-    shots = SHOTS / f"{NARROW}px"
+@pytest.mark.parametrize("book", BOOKS)
+def test_every_page_fits_a_narrow_screen_without_sideways_scrolling_in_light_and_dark(request, browser, book):
+    site = request.getfixturevalue(book)
+    shots = SHOTS / book / f"{NARROW}px"
     shots.mkdir(parents=True, exist_ok=True)
     too_wide = []
-    for page_name in pages():
+    for page_name in pages(BOOKS[book]):
         for mode in ("light", "dark"):
             page = _open(browser, f"{site}/{page_name}", NARROW, mode)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
@@ -224,8 +255,8 @@ def test_every_page_fits_a_narrow_screen_without_sideways_scrolling_in_light_and
     assert not too_wide, "\n".join(too_wide)
 
 
-def test_results_table_verdicts_are_on_screen_at_420px(site, browser):
-    page = _open(browser, f"{site}/book/intro.html", NARROW)
+def test_results_table_verdicts_are_on_screen_at_420px(next_site, browser):
+    page = _open(browser, f"{next_site}/book/intro.html", NARROW)
     rights = page.evaluate("""Array.from(document.querySelectorAll('table#results-table tbody tr td:last-child'))
                               .map(c => c.getBoundingClientRect().right)""")
     page.context.close()
@@ -292,9 +323,11 @@ def corrections_without_admonition(page, claim: str) -> list[str]:
 
 
 @polish
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_hides_setup_code_folds_logs_and_captions_figures(site, browser, chapter):
-    page = _open(browser, f"{site}/book/{chapter}.html", 1400)
+@pytest.mark.parametrize(
+    "book, chapter", [("site", c) for c in PUBLISHED] + [("next_site", c) for c in CHAPTERS]
+)  # the published run's pages, and the ones this commit's notebooks make
+def test_chapter_hides_setup_code_folds_logs_and_captions_figures(request, browser, book, chapter):
+    page = _open(browser, f"{request.getfixturevalue(book)}/book/{chapter}.html", 1400)
     problems = (
         visible_code_a_reader_does_not_need(page) + training_logs_shown_open(page) + figures_without_captions(page)
     )

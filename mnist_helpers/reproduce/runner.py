@@ -1,6 +1,7 @@
 """Run every chapter notebook through papermill with a profile, resuming where it stopped.
 
-The full profile publishes into book/; every other profile writes into artifacts/<profile>/notebooks/ unless told.
+The full profile publishes into book/ (and, once every chapter is this run's, installs pages/: book_pages); every
+other profile writes into artifacts/<profile>/notebooks/ unless told.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mnist_helpers.core.env import ALLOW_DIRTY_ENV, DATA_DIR_ENV, PROGRESS_ENV, 
 from mnist_helpers.core.paths import default_artifacts_dir
 from mnist_helpers.core.provenance import uncommitted_changes
 from mnist_helpers.recipes.sweeps import SCHEDULER_ENV
+from mnist_helpers.reproduce import book_pages
 from mnist_helpers.reproduce.chapters import NOTEBOOKS_ENV, default_notebooks_dir, notebooks, select
 from mnist_helpers.reproduce.notebook_exec import Interrupted, Terminated
 from mnist_helpers.reproduce.params import ParameterError
@@ -142,7 +144,14 @@ def run(
     chapters_env = {NOTEBOOKS_ENV: str(Path(notebooks_dir).resolve())}  # kernels find the chapters and artifacts/
     with _holding(_artifact_folders(plans) + [out_dir], chapters_env):
         logs = logs_dir(notebooks_dir, out_dir)
-        return run_parallel(plans, out_dir, force, jobs, scheduler, dirty, logs)  # jobs=1: one after another
+        times = run_parallel(plans, out_dir, force, jobs, scheduler, dirty, logs)  # jobs=1: one after another
+        root = Path(notebooks_dir).resolve().parent
+        if only is None and Path(out_dir).resolve() == root / "book":  # every chapter of book/ is now this run's
+            for page in book_pages.install(root):
+                print(
+                    f"installed {page.relative_to(root)} from {book_pages.PAGES_DIR}/: it matches this run", flush=True
+                )
+        return times
 
 
 def _artifact_folders(plans: list[tuple[Path, dict[str, Any]]]) -> list[Path]:

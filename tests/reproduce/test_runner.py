@@ -622,3 +622,21 @@ def test_the_runner_on_a_cluster_trains_on_the_worker_under_its_lock_and_streams
     executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
     assert "TRAINED UNDER THE LOCK" in executed.cells[-1].outputs[0]["text"]
     assert "01_tiny | TRAINED UNDER THE LOCK" in capsys.readouterr().out  # on the runner's console
+
+
+@pytest.mark.slow  # a real kernel
+def test_publishing_a_whole_run_installs_the_pages_made_for_it_and_a_partial_run_does_not(tmp_path, allow_x):
+    nbs = git_tree(tmp_path)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "intro.md").write_text("# the intro for this code\n")
+    (tmp_path / "pages" / "_toc.yml").write_text("root: book/intro\n")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# the published run's intro\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "pages"], cwd=tmp_path, check=True)
+    runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, publish=True, only=["01"])
+    assert (tmp_path / "book" / "intro.md").read_text() == "# the published run's intro\n"  # book/ may mix runs
+    runner.run(profile_file(tmp_path, 3), notebooks_dir=nbs, publish=True)
+    assert (tmp_path / "book" / "intro.md").read_text() == "# the intro for this code\n"
+    assert (tmp_path / "_toc.yml").read_text() == "root: book/intro\n"
