@@ -90,7 +90,7 @@ def pages(html: Path = HTML) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(site):
+def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

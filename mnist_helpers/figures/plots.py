@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -153,7 +154,14 @@ def pixel_histogram(images: np.ndarray, title: str | None = None) -> Figure:
         xlabel="Pixel value (0-255, 8-bit grey level)",
         ylabel="Pixels (count, log scale)",
         title=title or "",
-        xlim=(-1, 256),
+        xlim=(-8, 263),  # room either side: the 0 and 255 bars stand clear of the axes
+    )
+    ax.annotate(  # the background's bar, most of all pixels, named with its share
+        f"0 (background): {100 * counts[0] / counts.sum():.0f}% of pixels",
+        (0, counts[0]),
+        xytext=(8, 0),
+        textcoords="offset points",
+        va="center",
     )
     return fig
 
@@ -177,10 +185,15 @@ def learning_curves(
     metric: str = "accuracy",
     title: str | None = None,
     ylabel: str | None = None,
+    held_out: str = "test",
+    zoom_epochs: int | None = None,
 ) -> Figure:
-    """Train (dashed) and test (solid) metric per epoch, one colour per name; mean ± std band over runs.
+    """Held-out (solid) and training (dashed) metric per epoch, one colour per name; mean ± std band over runs.
 
-    A history is a DataFrame with columns epoch, train_loss, train_acc, test_loss, test_acc.
+    A history is a DataFrame with columns epoch, train_loss, train_acc, test_loss, test_acc; `held_out` names
+    what its ``test_*`` columns were measured on in the legend ("validation" where that is what they are). With
+    `zoom_epochs`, a second panel shows epochs 1 to `zoom_epochs` alone: short runs beside a long reference
+    (a 60-epoch log) are otherwise squeezed into the first few ticks.
     """
     column = {"accuracy": "acc", "loss": "loss"}.get(metric)
     if column is None:
@@ -188,40 +201,51 @@ def learning_curves(
     frames = []
     for name, runs in histories.items():
         for run, h in enumerate([runs] if isinstance(runs, pd.DataFrame) else runs):
-            for split in ("train", "test"):
+            for split, label in (("test", held_out), ("train", "training")):
                 frames.append(
                     pd.DataFrame(
                         {
                             "epoch": h["epoch"],
                             "value": h[f"{split}_{column}"],
                             "model": name,
-                            "split": split,
+                            "split": label,
                             "run": run,
                         }
                     )
                 )
     df = pd.concat(frames, ignore_index=True)
+    if metric == "accuracy" and df["value"].max() <= 1.0:
+        df["value"] *= 100  # histories hold fractions; the book states accuracy in percent
     if ylabel is None:
-        percent = metric == "accuracy" and df["value"].max() > 1.0
-        ylabel = {
-            "accuracy": "Accuracy (%)" if percent else "Accuracy (fraction correct)",
-            "loss": "Loss (mean cross-entropy, nats)",
-        }[metric]
-    fig, ax = plt.subplots(figsize=WIDE)
-    sns.lineplot(
-        df,
-        x="epoch",
-        y="value",
-        hue="model",
-        style="split",
-        style_order=["test", "train"],
-        palette=PALETTE[: len(histories)],
-        errorbar="sd",
-        marker="o",
-        ax=ax,
+        ylabel = {"accuracy": "Accuracy (%)", "loss": "Loss (mean cross-entropy, nats)"}[metric]
+    if zoom_epochs is not None and zoom_epochs < 1:
+        raise ValueError(f"zoom_epochs must be a positive number of epochs, got {zoom_epochs}")
+    panels = [df] if zoom_epochs is None else [df, df[df["epoch"] <= zoom_epochs]]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(WIDE[0] * (1.5 if len(panels) > 1 else 1), WIDE[1]), squeeze=False
     )
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="Epoch", ylabel=ylabel, title=title or "")
+    for i, (ax, data) in enumerate(zip(axes[0], panels, strict=True)):
+        sns.lineplot(
+            data,
+            x="epoch",
+            y="value",
+            hue="model",
+            hue_order=list(histories),
+            style="split",
+            style_order=[held_out, "training"],
+            palette=PALETTE[: len(histories)],
+            errorbar="sd",
+            marker="o" if i or len(panels) == 1 else None,
+            ax=ax,
+            legend=i == 0,
+        )
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set(xlabel="Epoch", ylabel=ylabel if i == 0 else "")
+    if len(panels) > 1:
+        axes[0][0].set_title(f"All {int(df['epoch'].max())} epochs", fontsize="medium")
+        axes[0][1].set_title(f"Epochs 1–{zoom_epochs}, enlarged", fontsize="medium")
+    fig.suptitle(title or "")
+    fig.tight_layout()
     return fig
 
 
@@ -288,26 +312,40 @@ def code_scatter(
     labels: Sequence[int] | np.ndarray,
     title: str | None = None,
     axis_name: str = "Component",
+    max_points: int = 3000,
+    seed: int = 0,
 ) -> Figure:
-    """Scatter of 2-D codes coloured by digit, with a legend (use compress.project_2d for wider codes)."""
+    """Scatter of 2-D codes coloured by digit, each digit's label written at its codes' median (use
+    compress.project_2d for wider codes). At most `max_points` codes are drawn, a fixed random sample:
+    10,000 overlapping dots hide the clusters they are meant to show (and weigh hundreds of KB)."""
     codes_2d = np.asarray(codes_2d)
     if codes_2d.ndim != 2 or codes_2d.shape[1] != 2:
         raise ValueError(f"codes_2d must be (N, 2), got {codes_2d.shape}; project with compress.project_2d first")
     labels = np.asarray(labels).astype(int)
+    if len(labels) != len(codes_2d):
+        raise ValueError(f"{len(labels)} labels for {len(codes_2d)} codes: give one label per code")
+    if len(codes_2d) > max_points:
+        keep = np.sort(np.random.default_rng(seed).choice(len(codes_2d), max_points, replace=False))
+        codes_2d, labels = codes_2d[keep], labels[keep]
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    palette = {d: PALETTE[d % len(PALETTE)] for d in np.unique(labels)}
-    sns.scatterplot(
-        x=codes_2d[:, 0],
-        y=codes_2d[:, 1],
-        hue=labels,
-        palette=palette,
-        s=8,
-        linewidth=0,
-        alpha=0.7,
-        legend="full",
-        ax=ax,
-    )
-    ax.legend(title="Digit", markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
+    digits = np.unique(labels)
+    colours = sns.color_palette("tab10", 10)  # ten hues far apart: the colour-blind palette repeats near-twins
+    for d in digits:
+        at = labels == d
+        ax.scatter(codes_2d[at, 0], codes_2d[at, 1], s=6, linewidths=0, alpha=0.6, color=colours[d % 10])
+    for d in digits:  # after every dot, so no label is buried under another digit's dots
+        x, y = np.median(codes_2d[labels == d], axis=0)
+        ax.text(
+            x,
+            y,
+            str(d),
+            fontsize=LABEL_SIZE + 2,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            color=colours[d % 10],
+            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+        )
     ax.set(xlabel=f"{axis_name} 1 (code units)", ylabel=f"{axis_name} 2 (code units)", title=title or "")
     fig.tight_layout()
     return fig

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -212,6 +213,44 @@ def _kernel_manager(log: Path, env: dict[str, str] | None = None, chapter: str =
                 _running.pop(manager, None)
 
 
+# `name: annotation = value  # comment`, one parameter per line of a `parameters` cell
+ASSIGNMENT = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)(?P<annotation>\s*:\s*[^=]+?)?\s*=\s*(?P<value>.*?)(?P<comment>\s+#.*)?$"
+)
+RAN_WITH = "# The values this chapter ran with: the profile's in place of the notebook's quick defaults."
+
+
+def values_run_with(source: str, params: dict[str, Any]) -> str:
+    """The `parameters` cell's source with each parameter in `params` set to its value there, annotations and
+    comments kept (the value is written as papermill writes injected parameters)."""
+    from papermill.translators import PythonTranslator
+
+    lines = []
+    for line in source.splitlines():
+        m = ASSIGNMENT.match(line)
+        if m and m["name"] in params:
+            value = PythonTranslator.translate(params[m["name"]])
+            line = f"{m['name']}{m['annotation'] or ''} = {value}{m['comment'] or ''}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def show_values_run_with(nb: Any, params: dict[str, Any]) -> None:
+    """In an executed notebook, make the `parameters` cell show the values the chapter ran with and remove
+    papermill's injected cell (which lists only the changed values, without their comments): the book's one
+    parameter cell is then the run's, folded like the defaults were."""
+    tags = lambda cell: cell.metadata.setdefault("tags", [])
+    injected = [c for c in nb.cells if "injected-parameters" in tags(c)]
+    defaults = [c for c in nb.cells if "parameters" in tags(c)]
+    for cell in injected:
+        tags(cell).append("remove-cell")
+    if injected and defaults:
+        defaults[0].source = RAN_WITH + "\n" + values_run_with(defaults[0].source, params)
+    elif injected:  # a notebook without a tagged defaults cell: papermill's cell is the only record, keep it
+        tags(injected[0]).remove("remove-cell")
+        tags(injected[0]).append("hide-input")
+
+
 def execute(
     notebook: Path,
     output: Path,
@@ -254,9 +293,7 @@ def execute(
             ) from None
         seconds = time.perf_counter() - started
         nb = nbformat.read(tmp, as_version=4)
-        for cell in nb.cells:  # the book folds papermill's injected values away, as it does the defaults
-            if "injected-parameters" in cell.metadata.get("tags", []):
-                cell.metadata["tags"].append("hide-input")
+        show_values_run_with(nb, params)
         made = {"status": "ok", "seconds": round(seconds, 1), "finished": round(time.time(), 3)}  # epoch seconds
         nb.metadata[META_KEY] = {**fingerprint, **made}
         nbformat.write(nb, tmp)

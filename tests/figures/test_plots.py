@@ -85,8 +85,14 @@ def test_mean_images_shows_one_titled_panel_per_digit():
     assert [ax.get_title() for ax in fig.axes] == [str(d) for d in range(10)]
 
 
-def test_pixel_histogram_is_labelled():
-    assert_labelled_chart(plots.pixel_histogram(IMAGES))
+def test_pixel_histogram_is_labelled_and_names_the_share_of_the_zero_bar():
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    images[:, :7] = 255  # a quarter of the pixels white, the rest black
+    fig = plots.pixel_histogram(images)
+    assert_labelled_chart(fig)
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert notes == ["0 (background): 75% of pixels"]
+    assert fig.axes[0].get_xlim()[0] < -1  # the zero bar stands clear of the axis
 
 
 def test_pixel_histogram_rejects_float_images():
@@ -103,6 +109,20 @@ def test_learning_curves_draw_a_band_for_several_runs():
     fig = plots.learning_curves({"adam": [_history(0.0), _history(0.01)], "rmsprop": _history(0.02)})
     assert_labelled_chart(fig)
     assert len(fig.axes[0].collections) >= 2  # std bands (adam train and test)
+
+
+def test_learning_curves_zoom_short_runs_beside_a_long_reference_and_name_the_held_out_split():
+    long = pd.DataFrame({c: np.linspace(0.5, 0.99, 60) for c in ("train_acc", "test_acc", "train_loss", "test_loss")})
+    long["epoch"] = np.arange(1, 61)
+    fig = plots.learning_curves({"author's log": long, "ours": _history(0.0)}, held_out="validation", zoom_epochs=3)
+    whole, zoomed = fig.axes
+    assert whole.get_xlim()[1] >= 60 and zoomed.get_xlim()[1] < 4  # the enlarged panel shows epochs 1-3 only
+    legend = [t.get_text() for t in whole.get_legend().texts]
+    assert "validation" in legend and "training" in legend and "test" not in legend
+    assert zoomed.get_legend() is None  # one legend for both panels
+    assert whole.get_ylabel() == "Accuracy (%)" and whole.get_ylim()[1] > 90  # percent, as the text states it
+    with pytest.raises(ValueError, match="zoom_epochs"):
+        plots.learning_curves({"ours": _history(0.0)}, zoom_epochs=0)
 
 
 def test_learning_curves_reject_an_unknown_metric():
@@ -140,8 +160,17 @@ def test_rate_distortion_rejects_an_unknown_column():
         plots.rate_distortion(compress.rate_distortion_table(rows), y="accuracy")
 
 
-def test_code_scatter_has_a_digit_legend():
-    fig = plots.code_scatter(RNG.normal(size=(50, 2)), np.arange(50) % 10)
+def test_code_scatter_writes_each_digit_at_its_codes_median_and_samples_large_sets():
+    codes = np.repeat(np.arange(10.0)[:, None], 2, axis=1).repeat(500, axis=0)  # digit d's codes all at (d, d)
+    labels = np.arange(10).repeat(500)
+    fig = plots.code_scatter(codes + RNG.normal(scale=0.01, size=codes.shape), labels, max_points=1000)
     assert_labelled_chart(fig)
-    legend = fig.axes[0].get_legend()
-    assert legend.get_title().get_text() == "Digit" and len(legend.get_texts()) == 10
+    ax = fig.axes[0]
+    placed = {t.get_text(): t.get_position() for t in ax.texts}
+    assert sorted(placed, key=int) == [str(d) for d in range(10)]
+    assert all(abs(x - int(d)) < 0.05 and abs(y - int(d)) < 0.05 for d, (x, y) in placed.items())
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 1000  # a sample, not all 5,000
+    colours = {tuple(np.round(c.get_facecolor()[0][:3], 3)) for c in ax.collections}
+    assert len(colours) == 10  # one distinct hue per digit
+    with pytest.raises(ValueError, match="one label per code"):
+        plots.code_scatter(codes, labels[:10])
