@@ -12,7 +12,13 @@
 - sphinx-thebe registers its inline configuration script once per docs read, and a Jupyter Book
   build registers it twice (once with filename None, once ''), so every page declared
   `const THEBE_JS_URL` twice: a console error in every browser. Keep the first copy of each identical script.
+- pydata-sphinx-theme's CSS already draws every icon with Font Awesome's web font; its fontawesome.js
+  (1.49 MB, most of each page's weight) only swaps those glyphs for SVGs. The build drops the script tag from
+  every page and the file from _static/ (the template writes the tag, so it goes after the pages are written).
 """
+
+import re
+from pathlib import Path
 
 REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")  # on when repository.url is set
 LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "jupyterlite_url", "thebe")
@@ -59,7 +65,30 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+FONTAWESOME_JS = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
+
+
+def drop_fontawesome_js(outdir: Path) -> int:
+    """Remove the theme's fontawesome.js tag from every page under `outdir` and its files; return the pages changed."""
+    changed = 0
+    for page in Path(outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        kept = FONTAWESOME_JS.sub("", text)
+        if kept != text:
+            page.write_text(kept, encoding="utf-8")
+            changed += 1
+    for script in (Path(outdir) / "_static" / "scripts").glob("fontawesome.js*"):
+        script.unlink()
+    return changed
+
+
+def _drop_fontawesome_js(app, exception):
+    if exception is None and app.builder.format == "html":
+        drop_fontawesome_js(Path(app.outdir))
+
+
 def setup(app):
     app.connect("config-inited", _configure_theme, priority=900)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,8 +14,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from mnist_helpers.data.mnist import PIXELS, SIDE
+from mnist_helpers.figures.style import OKABE_ITO
 
-PALETTE = sns.color_palette("colorblind", 10)  # one colour per digit / method, used by every figure
+PALETTE = sns.color_palette(OKABE_ITO)  # one colour per series, in this order, in every figure
 PANEL = 1.1  # inches per image panel in grids
 WIDE = (8.0, 4.5)  # inches, width x height of single-axes charts
 IMAGE_CMAP = "gray"  # white digit on black, as stored in the IDX files

@@ -6,8 +6,9 @@ import matplotlib as mpl
 import pandas as pd
 from cycler import cycler
 
-# Okabe & Ito's colour-blind-safe palette, in the order series take them (black last: reference lines).
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# Okabe & Ito's colour-blind-safe palette, in the order series take them: vermillion last, since beside orange
+# it reads as the same hue to many eyes, and yellow late (faint on white).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442", "#D55E00")
 
 
 def use_book_style() -> None:
