@@ -406,11 +406,13 @@ def test_runner_executes_chapters_on_a_dask_cluster_given_its_address(tmp_path, 
     assert "6" in nbformat.read(out / "01_tiny.ipynb", as_version=4).cells[-1].outputs[0]["text"]
 
 
-def test_injected_parameters_are_folded_away_in_the_executed_notebook(tmp_path, allow_x):
+def test_the_executed_notebook_shows_one_parameter_cell_with_the_values_the_run_used(tmp_path, allow_x):
     runner.run(profile_file(tmp_path, 3), out_dir=tmp_path / "out", notebooks_dir=tiny_notebooks(tmp_path / "nbs"))
     executed = nbformat.read(tmp_path / "out" / "01_tiny.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "hide-input" in injected[0].metadata["tags"]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]  # papermill's: off the page
+    defaults = [c for c in executed.cells if "parameters" in c.metadata.get("tags", [])]
+    assert defaults[0].source == notebook_exec.RAN_WITH + "\nx = 3  # a number"  # the profile's 3, not the 1
 
 
 def test_a_runs_own_outputs_do_not_make_the_tree_dirty_but_a_source_change_does(tmp_path):
