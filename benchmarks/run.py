@@ -23,6 +23,7 @@ import torch
 
 from benchmarks.flops import MATMUL_SIZE, matmul_gflops, train_step_flops
 from benchmarks.machine import QUIET_CORES, LoadMeter, load_average, wait_until_quiet
+from benchmarks.plain_loop import plain_loop, plain_model
 from benchmarks.report import format_table, write_results
 from benchmarks.seed_style import endless, seed_loader, seed_train_batches
 from benchmarks.sweep_bench import measure_sweep
@@ -41,6 +42,12 @@ QUIET_WAIT = 120.0  # seconds to wait for other processes to go quiet before a f
 ROUND_WAIT = 30.0  # seconds to wait for quiet before each round: with the first wait, `make bench` stays < 12 min
 SWEEP_TARGET = 1.25  # aggregate images/s of 2 one-thread workers over the same runs in sequence with 2 threads
 KERAS_TARGET = 2.0  # Keras fit epoch over the torch twin's (issue 11)
+PLAIN_TARGET = 1.3  # the twin's training step over the same model in a plain PyTorch loop (issue 21)
+PLAIN_PAIRS = {  # engine contender without augmentation -> the plain loop training the same model
+    "shah_engine_step": "shah_plain",
+    "dutta_engine_step": "dutta_plain",
+    "mlp_engine": "mlp_plain",
+}
 
 # batches per contender per round: each measurement lasts a few seconds in the full run
 FULL_BATCHES = {
@@ -49,7 +56,11 @@ FULL_BATCHES = {
     "shah_engine_step": 150,
     "dutta_keras": 150,
     "dutta_engine": 300,
+    "dutta_engine_step": 300,
     "mlp_engine": 1000,
+    "shah_plain": 150,
+    "dutta_plain": 300,
+    "mlp_plain": 1000,
 }
 QUICK_BATCHES = dict.fromkeys(FULL_BATCHES, 2)
 FULL_SWEEP_BATCHES, QUICK_SWEEP_BATCHES = 150, 2  # batches per run of the two-run sweep
@@ -114,7 +125,8 @@ def _keras(mnist: MNIST, n_images: int) -> Callable:
 
 
 def build_contenders(mnist: MNIST, batches: dict[str, int]) -> list[Contender]:
-    """The six contenders, each with fresh seeded weights, on the full training split."""
+    """The ten contenders, each with fresh seeded weights, on the full training split: the seeds' pipeline, the
+    engine with and without augmentation, Keras, and a plain PyTorch loop for each model (`plain_loop`)."""
     torch.manual_seed(0)
     x_norm, x_unit = to_tensor(mnist.train_images), to_tensor(mnist.train_images, normalize=False)
     y = torch.from_numpy(mnist.train_labels.astype(np.int64))
@@ -156,11 +168,39 @@ def build_contenders(mnist: MNIST, batches: dict[str, int]) -> list[Contender]:
             _engine(models.DuttaCNNTorch(seed=0), x_unit, y, DUTTA_BATCH),
         ),
         Contender(
+            "dutta_engine_step",
+            "Dutta CNN, engine training step (fit, torch twin, no rotation)",
+            "dutta_cnn_torch",
+            DUTTA_BATCH,
+            _engine(models.DuttaCNNTorch(rotation_factor=0.0, seed=0), x_unit, y, DUTTA_BATCH),
+        ),
+        Contender(
             "mlp_engine",
             "MLP 784-300-10, engine (fit)",
             "mlp",
             DUTTA_BATCH,
             _engine(models.MLP(), x_norm, y, DUTTA_BATCH),
+        ),
+        Contender(
+            "shah_plain",
+            "Shah CNN, plain PyTorch loop (TensorDataset, DataLoader, nn.Sequential)",
+            "shah_cnn",
+            SHAH_BATCH,
+            plain_loop(plain_model("shah_cnn"), x_norm, y, SHAH_BATCH),
+        ),
+        Contender(
+            "dutta_plain",
+            "Dutta CNN, plain PyTorch loop (TensorDataset, DataLoader, nn.Sequential)",
+            "dutta_cnn_torch",
+            DUTTA_BATCH,
+            plain_loop(plain_model("dutta_cnn_torch"), x_unit, y, DUTTA_BATCH),
+        ),
+        Contender(
+            "mlp_plain",
+            "MLP 784-300-10, plain PyTorch loop (TensorDataset, DataLoader, nn.Sequential)",
+            "mlp",
+            DUTTA_BATCH,
+            plain_loop(plain_model("mlp"), x_norm, y, DUTTA_BATCH),
         ),
     ]
 
@@ -237,6 +277,11 @@ def summarise(
     speedup = by["shah_engine"]["images_per_s"] / by["shah_seed_style"]["images_per_s"]
     keras_ratio = by["dutta_keras"]["epoch_s_60k"] / by["dutta_engine"]["epoch_s_60k"]
     step_fraction = by["shah_engine_step"]["fraction_of_matmul"]
+    over_plain = {
+        engine: round(by[engine]["images_per_s"] / by[plain]["images_per_s"], 2)
+        for engine, plain in PLAIN_PAIRS.items()
+        if engine in by and plain in by
+    }
     targets = [
         {
             "name": "Shah CNN with augmentation: engine images/s over seed-style",
@@ -257,6 +302,16 @@ def summarise(
             "met": keras_ratio <= KERAS_TARGET,
         },
     ]
+    if "dutta_engine_step" in over_plain:
+        twin = over_plain["dutta_engine_step"]
+        targets.append(
+            {
+                "name": "Dutta CNN training step: the torch twin's images/s over a plain PyTorch loop's",
+                "target": f">= {PLAIN_TARGET}",
+                "measured": twin,
+                "met": twin >= PLAIN_TARGET,
+            }
+        )
     if sweep is not None:
         targets.append(
             {
@@ -276,6 +331,7 @@ def summarise(
             "keras_epoch_over_engine_epoch": round(keras_ratio, 2),
             "shah_engine_with_augmentation_fraction_of_matmul": by["shah_engine"]["fraction_of_matmul"],
             "sweep_parallel_over_sequential": None if sweep is None else sweep["ratio"],
+            **{f"{engine}_over_plain_loop": ratio for engine, ratio in over_plain.items()},
         },
         "sweep": sweep,
         "targets": targets,

@@ -13,13 +13,15 @@ from PIL import Image
 from benchmarks import run
 from benchmarks.flops import forward_flops, matmul_gflops, train_step_flops
 from benchmarks.machine import LoadMeter
+from benchmarks.plain_loop import plain_batches, plain_loop, plain_model
 from benchmarks.seed_style import ShahTransform, seed_loader
 from mnist_helpers.augment.transforms import shah_augmentation
 from mnist_helpers.data.mnist import MEAN, STD, to_tensor
 from mnist_helpers.figures.benchmark_report import load_results
-from mnist_helpers.models.torch_nets import DuttaCNNTorch, ShahCNN
+from mnist_helpers.models.torch_nets import DuttaCNNTorch, ShahCNN, build_model, count_parameters
 
-ROW_KEYS = ["shah_seed_style", "shah_engine", "shah_engine_step", "dutta_keras", "dutta_engine", "mlp_engine"]
+ROW_KEYS = ["shah_seed_style", "shah_engine", "shah_engine_step", "dutta_keras", "dutta_engine", "dutta_engine_step"]
+ROW_KEYS += ["mlp_engine", "shah_plain", "dutta_plain", "mlp_plain"]
 N_AUGMENT = 500  # real images augmented both ways for the distribution comparison
 
 # Keras' torch backend converts tensors with np.array(tensor), which NumPy 2 flags; harmless, and not ours to fix.
@@ -37,10 +39,12 @@ def test_quick_run_prints_a_row_per_contender_and_the_targets(tmp_path, capsys):
         "Keras fit",
         "torch twin",
         "MLP",
+        "plain PyTorch loop",
         "fp32 matmul (torch.mm)",
     ):
         assert label in printed
-    assert printed.count("target: ") == 4 and "sweep of 2 seeds, parallel" in printed
+    assert printed.count("target: ") == 5 and "over a plain PyTorch loop" in printed
+    assert "sweep of 2 seeds, parallel" in printed
     results = json.loads((tmp_path / "results.json").read_text())
     assert [row["key"] for row in results["rows"]] == ROW_KEYS
     assert all(row["images_per_s"] > 0 and row["gflops"] > 0 for row in results["rows"])
@@ -48,9 +52,41 @@ def test_quick_run_prints_a_row_per_contender_and_the_targets(tmp_path, capsys):
     assert results["git_commit"] and results["date"] and results["quick"] is True
     assert (tmp_path / "results.md").read_text().startswith("| contender ")
     assert results["sweep"]["ratio"] > 0 and results["sweep"]["parallel_images_per_s"] > 0
+    for engine in ("shah_engine_step", "dutta_engine_step", "mlp_engine"):
+        assert results["ratios"][f"{engine}_over_plain_loop"] > 0
     assert "Seed sweep" in results["targets"][-1]["name"] and "matmul peak" in (tmp_path / "results.md").read_text()
     table = load_results(tmp_path / "results.json").table
     assert table.loc["Shah CNN sweep of 2 seeds, parallel", "images/s"] > 0
+
+
+@pytest.mark.parametrize("name", ["shah_cnn", "dutta_cnn_torch", "mlp"])
+def test_the_plain_contender_is_the_engines_model_layer_for_layer(name):
+    plain, engine = plain_model(name), build_model(name)
+    assert count_parameters(plain, trainable_only=True) == count_parameters(engine, trainable_only=True)
+    shapes = lambda m: [tuple(p.shape) for p in m.parameters()]
+    assert shapes(plain) == shapes(engine)
+    assert plain(torch.zeros(4, 1, 28, 28)).shape == (4, 10)
+
+
+def test_a_plain_model_that_does_not_exist_is_refused_naming_the_ones_that_do():
+    with pytest.raises(ValueError, match="'shah_cnn', 'dutta_cnn_torch', 'mlp'"):
+        plain_model("vgg16")
+
+
+def test_the_plain_loop_learns_and_reshuffles_each_pass():
+    torch.manual_seed(0)
+    x = torch.randn(64, 1, 28, 28)
+    y = (x.flatten(1)[:, 0] > 0).long()  # a label the first pixel decides
+    batches = plain_batches(x, y, 32)
+    first_pass = [next(batches)[1] for _ in range(2)]
+    second_pass = [next(batches)[1] for _ in range(2)]
+    assert sorted(torch.cat(first_pass).tolist()) == sorted(y.tolist())
+    assert not all(torch.equal(a, b) for a, b in zip(first_pass, second_pass))
+    model = plain_model("mlp")
+    loss = lambda: torch.nn.functional.cross_entropy(model(x), y).item()
+    before = loss()
+    assert plain_loop(model, x, y, 32)(40) > 0
+    assert loss() < before / 2
 
 
 def test_shah_cnn_flops_follow_its_layer_shapes_forward_and_backward():
