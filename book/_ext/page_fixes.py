@@ -82,13 +82,36 @@ def drop_fontawesome_js(outdir: Path) -> int:
     return changed
 
 
-def _drop_fontawesome_js(app, exception):
+SEARCH_AS_YOU_TYPE_JS = re.compile(
+    r'[ \t]*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>\n?'
+)
+
+
+def drop_search_scripts(outdir: Path) -> int:
+    """Remove the search index and its tools (0.11 MB, and the index grows with the book) from every page but the
+    search page; return the pages changed. pydata-sphinx-theme loads them everywhere for its search-as-you-type
+    option, which this book leaves off: the search box sends the query to search.html, which loads its own."""
+    changed = 0
+    for page in Path(outdir).rglob("*.html"):
+        if page.name == "search.html":
+            continue
+        text = page.read_text(encoding="utf-8")
+        kept = SEARCH_AS_YOU_TYPE_JS.sub("", text)
+        if kept != text:
+            page.write_text(kept, encoding="utf-8")
+            changed += 1
+    return changed
+
+
+def _trim_pages(app, exception):
     if exception is None and app.builder.format == "html":
         drop_fontawesome_js(Path(app.outdir))
+        if not app.config.html_theme_options.get("search_as_you_type"):
+            drop_search_scripts(Path(app.outdir))
 
 
 def setup(app):
     app.connect("config-inited", _configure_theme, priority=900)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
-    app.connect("build-finished", _drop_fontawesome_js)
+    app.connect("build-finished", _trim_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
