@@ -296,6 +296,14 @@ def test_every_page_fits_a_narrow_screen_without_sideways_scrolling_in_light_and
     assert not too_wide, "\n".join(too_wide)
 
 
+def test_results_table_fits_the_text_column_at_1280px(next_site, browser):
+    page = _open(browser, f"{next_site}/book/intro.html", 1280)
+    widths = page.evaluate("""(() => { const t = document.querySelector('table#results-table');
+        return [t.getBoundingClientRect().width, t.parentElement.getBoundingClientRect().width]; })()""")
+    page.context.close()
+    assert widths[0] <= widths[1] + 0.5, f"the results table is {widths[0]:.0f} px in a {widths[1]:.0f} px column"
+
+
 def test_results_table_verdicts_are_on_screen_at_420px(next_site, browser):
     page = _open(browser, f"{next_site}/book/intro.html", NARROW)
     rights = page.evaluate("""Array.from(document.querySelectorAll('table#results-table tbody tr td:last-child'))
