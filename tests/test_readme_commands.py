@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -238,3 +239,50 @@ def test_the_cluster_example_runs_a_chapter_on_a_local_worker_and_streams_its_li
         for folder in sorted(all_under(written_under, dirs_under) - dirs_before, reverse=True):
             if not any(folder.iterdir()):
                 folder.rmdir()
+
+
+@pytest.mark.slow  # a fresh clone installs [book,lab] into its own .venv (a minute or two with pip's cache warm)
+def test_make_lab_starts_jupyterlab_on_the_notebooks_in_a_fresh_clone(tmp_path):
+    """`make lab` verbatim, as a new user runs it: in a fresh clone it builds that clone's .venv with [book,lab]
+    (so this checkout's environment is left as it was) and serves JupyterLab, which answers on its URL."""
+    command = readme_line("make lab")
+    assert command == "make lab"
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=120)
+    env = {**os.environ, "BROWSER": "true"}  # the machine has no display: JupyterLab's "open a browser" does nothing
+    lab = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=clone,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 900
+        url = None
+        while url is None and time.monotonic() < deadline and lab.poll() is None:
+            line = lab.stdout.readline()
+            lines.append(line)
+            found = re.search(r"(http://(?:localhost|127\.0\.0\.1):\d+/lab\?token=\w+)", line)
+            url = found.group(1) if found else None
+        assert url, "JupyterLab did not print its URL:\n" + "".join(lines[-40:])
+        page = ""
+        for _ in range(30):  # the server may print its address a moment before it takes connections
+            try:
+                with urllib.request.urlopen(url, timeout=30) as answer:
+                    page = answer.read().decode("utf-8", "replace") if answer.status == 200 else ""
+                break
+            except OSError:
+                time.sleep(1)
+        assert "JupyterLab" in page, f"{url} did not answer with JupyterLab:\n" + "".join(lines[-40:])
+        assert (clone / ".venv" / "bin" / "jupyter-lab").exists()
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        try:
+            lab.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(lab.pid, signal.SIGKILL)
