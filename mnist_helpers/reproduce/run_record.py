@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mnist_helpers.core.atomic import read_json, write_json
 from mnist_helpers.core.code_hash import notebook_code
+from mnist_helpers.core.cpu_clock import read_cpu_clock, utilization
 from mnist_helpers.core.env import ALLOW_DIRTY_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
 from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
@@ -59,6 +60,7 @@ class Run:
             check_profile_values(chapter, profile, self.params)
         self.root = resolve_dir(params.get("artifacts_dir", artifacts_dir)) / profile
         self.started = time.perf_counter()
+        self.cpu_at_start = read_cpu_clock()
         self.metrics: dict[str, Any] = {}
 
     @property
@@ -91,6 +93,7 @@ class Run:
             "allow_dirty": os.environ.get(ALLOW_DIRTY_ENV) == "1",  # set by `mnist-reproduce --allow-dirty`
             "packages": package_versions(),
             "hardware": hardware(),
+            "cpu_clock": {"start": self.cpu_at_start, "finish": read_cpu_clock()},  # the machine's, see core.cpu_clock
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         write_json(self.metrics_path, record)
@@ -229,20 +232,25 @@ def metrics_or_reason(artifacts_dir: str | os.PathLike | None, profile: str) -> 
         return {}, str(e)
 
 
-def run_span(metrics: dict[str, dict[str, Any]]) -> dict[str, float]:
+def run_span(metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """How long the chapters took together: "span_s", from the first chapter's start (its finish less its wall
     time) to the last one's finish, the time a reader waits when chapters run side by side; "summed_s", their
-    wall times added; and "core_hours", each chapter's wall time times the torch threads it was given."""
+    wall times added; "core_hours", each chapter's wall time times the torch threads it was given; and
+    "cpu_utilization", the machine's busy CPU-seconds over that span divided by cores x span (None when a
+    chapter's record has no CPU clock readings, as those made before they were recorded)."""
     from datetime import datetime
 
     if not metrics:
-        return {"span_s": 0.0, "summed_s": 0.0, "core_hours": 0.0}
+        return {"span_s": 0.0, "summed_s": 0.0, "core_hours": 0.0, "cpu_utilization": None}
     read = ("wall_time_s", "finished", "hardware")
     metrics = {ch: check_record(m, f"the metrics record of {ch}", read) for ch, m in metrics.items()}
     finished = {ch: datetime.strptime(m["finished"], "%Y-%m-%dT%H:%M:%SZ").timestamp() for ch, m in metrics.items()}
     starts = [finished[ch] - m["wall_time_s"] for ch, m in metrics.items()]
+    span = max(finished.values()) - min(starts)
+    clocks = [m.get("cpu_clock") or {} for m in metrics.values()]
     return {
-        "span_s": max(finished.values()) - min(starts),
+        "span_s": span,
         "summed_s": float(sum(m["wall_time_s"] for m in metrics.values())),
         "core_hours": sum(m["wall_time_s"] * m["hardware"]["torch_threads"] for m in metrics.values()) / 3600,
+        "cpu_utilization": utilization([(c.get("start"), c.get("finish")) for c in clocks], span),
     }

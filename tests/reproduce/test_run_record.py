@@ -85,4 +85,26 @@ def test_run_span_is_first_start_to_last_finish_beside_the_summed_wall_times_and
     span = run_span(metrics)
     assert span["span_s"] == 3000.0 and span["summed_s"] == 4200.0
     assert span["core_hours"] == (1800 + 1800 + 1200) / 3600
-    assert run_span({}) == {"span_s": 0.0, "summed_s": 0.0, "core_hours": 0.0}
+    assert span["cpu_utilization"] is None  # records made before the CPU clock was read
+    assert run_span({}) == {"span_s": 0.0, "summed_s": 0.0, "core_hours": 0.0, "cpu_utilization": None}
+
+
+def test_run_span_gives_the_machines_busy_share_over_the_span_from_the_chapters_cpu_clocks():
+    from mnist_helpers.reproduce.run_record import run_span
+
+    def clock(busy):
+        return {"busy_s": busy, "cores": 2, "boot_id": "b1"}
+
+    def record(finished, wall, start_busy, finish_busy):
+        return {
+            "wall_time_s": wall,
+            "finished": finished,
+            "hardware": {"torch_threads": 1},
+            "cpu_clock": {"start": clock(start_busy), "finish": clock(finish_busy)},
+        }
+
+    metrics = {  # 10:00-10:30 and 10:10-10:40: a 2,400 s span; the machine's clock went from 5,000 to 9,320 busy s
+        "a": record("2026-12-03T10:30:00Z", 1800.0, 5_000.0, 8_000.0),
+        "b": record("2026-12-03T10:40:00Z", 1800.0, 5_500.0, 9_320.0),
+    }
+    assert run_span(metrics)["cpu_utilization"] == (9_320 - 5_000) / (2 * 2_400)  # 0.9

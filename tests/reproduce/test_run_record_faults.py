@@ -30,6 +30,8 @@ def test_metrics_are_written_atomically_with_provenance(tmp_path):
     assert on_disk == json.loads(json.dumps(record, default=float))
     for key in ("git_commit", "code_version", "packages", "hardware", "wall_time_s", "params"):
         assert key in on_disk
+    start, finish = on_disk["cpu_clock"]["start"], on_disk["cpu_clock"]["finish"]  # the machine's, at both ends
+    assert start["boot_id"] == finish["boot_id"] and finish["busy_s"] >= start["busy_s"]
     assert not [p for p in (tmp_path / "quick" / "metrics").iterdir() if p.name.startswith(".")]
 
 
