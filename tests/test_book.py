@@ -188,6 +188,15 @@ def test_the_answer_is_on_the_first_screen(next_site, browser, width):
     assert badges_on_screen >= wanted, f"{badges_on_screen} verdict colours on the first screen at {width} px"
 
 
+def test_the_summary_figure_is_shown_full_size_on_a_phone(next_site, browser):
+    """At 420 px the summary figure is not shrunk below 90% of its size (its letters stay 10 pt)."""
+    page = _open(browser, f"{next_site}/book/intro.html", NARROW)
+    shown, meant = page.evaluate("""(() => { const img = document.querySelector('figure.glued-figure img');
+        return [img.getBoundingClientRect().width, parseFloat(img.style.width)]; })()""")
+    page.context.close()
+    assert shown >= 0.9 * meant, f"the summary figure is shown {shown:.0f} px wide of its {meant:.0f} px at {NARROW} px"
+
+
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(?:work|home|root|tmp|usr|opt|private|Users)/[\w.-]+|[A-Z]:\\\w)")
 RAW_DICT = re.compile(r"^\s*\{\s*'[^']+'\s*:", re.M)
 

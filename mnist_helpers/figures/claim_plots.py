@@ -24,6 +24,13 @@ CATEGORY_COLOURS = {  # one colour per answer, across the book (Okabe-Ito, colou
     "could not tell": "#999999",
     "measured": "#0072B2",
 }
+TEXT_COLOURS = {  # the same hues darkened for text on white (contrast >= 4.5:1), as the book's verdict badges
+    "reproduced": "#00745A",
+    "not reproduced": "#B34700",
+    "corrected": "#8F5E00",
+    "could not tell": "#666666",
+    "measured": "#0072B2",
+}
 
 
 def check_dots(checks: dict[str, Check], title: str | None = None) -> Figure:
@@ -162,44 +169,40 @@ def prediction_bands(table: pd.DataFrame, zoom_from: int = 2) -> Figure:
 CATEGORY_ORDER = ("reproduced", "not reproduced", "corrected", "could not tell", "measured")
 
 
+CHIPS_PER_LINE = 6  # claim ids per line: the figure stays 3.8 in (380 px on the page) wide, a phone's width
+CHIP_W, CHIP_H, CHIP_STEP, TITLE_H, LINE_H = 0.55, 0.3, 0.62, 0.3, 0.4  # inches
+
+
 def summary_figure(table: pd.DataFrame) -> Figure:
-    """The answer at a glance: one column per answer (`CATEGORY_ORDER`, coloured as `CATEGORY_COLOURS`), each
-    claim a box in its answer's column with its id and, in a few words, what the report says (`claims.results`:
-    columns "category" and "the report says", indexed by claim)."""
+    """The answer at a glance: one row per answer present (`CATEGORY_ORDER`, coloured as `CATEGORY_COLOURS`) under
+    its name and count, each claim's id a chip in its answer's row (`claims.results`: column "category", indexed
+    by claim). Narrow and large-lettered, so that it reads at a phone's width without zooming; what each claim
+    says is in the table below it."""
     if table.empty:
         raise ValueError("table is empty: pass claims.results(metrics), one row per claim.")
-    columns = [c for c in CATEGORY_ORDER if (table["category"] == c).any()]
-    tallest = max(int((table["category"] == c).sum()) for c in columns)
-    fig, ax = plt.subplots(figsize=(1.45 * len(columns), 0.55 + 0.5 * tallest))  # about a page column wide
-    ax.set_xlim(0, len(columns))
-    ax.set_ylim(tallest + 0.9, 0)
+    rows = [(c, list(table.index[table["category"] == c])) for c in CATEGORY_ORDER if (table["category"] == c).any()]
+    lines = [-(-len(ids) // CHIPS_PER_LINE) for _, ids in rows]
+    height = 0.05 + sum(TITLE_H + LINE_H * n + 0.08 for n in lines)
+    width = 0.04 + CHIP_STEP * (CHIPS_PER_LINE - 1) + CHIP_W
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
     ax.set_axis_off()
-    for x, cat in enumerate(columns):
-        rows = table[table["category"] == cat]
+    y = 0.05
+    for (cat, ids), n_lines in zip(rows, lines):
         colour = CATEGORY_COLOURS[cat]
-        ax.text(
-            x + 0.5, 0.35, f"{cat} ({len(rows)})", ha="center", va="center", fontsize=9, weight="bold", color=colour
-        )
-        for y, (claim_id, row) in enumerate(rows.iterrows(), start=1):
-            ax.add_patch(
-                FancyBboxPatch(
-                    (x + 0.04, y - 0.02),
-                    0.92,
-                    0.36 + 0.4,
-                    boxstyle="round,pad=0.0,rounding_size=0.08",
-                    facecolor=colour,
-                    alpha=0.18,
-                    edgecolor=colour,
-                    lw=1,
-                )
+        title = f"{cat} ({len(ids)})"
+        ax.text(0.02, y + TITLE_H / 2, title, va="center", fontsize=10, weight="bold", color=TEXT_COLOURS[cat])
+        y += TITLE_H
+        for i, claim_id in enumerate(ids):
+            line, col = divmod(i, CHIPS_PER_LINE)
+            x0, y0 = 0.02 + col * CHIP_STEP, y + line * LINE_H
+            box = FancyBboxPatch((x0, y0), CHIP_W, CHIP_H, boxstyle="round,pad=0,rounding_size=0.06")
+            box.set(facecolor=colour, alpha=0.2, edgecolor=colour, lw=1)
+            ax.add_patch(box)
+            ax.text(
+                x0 + CHIP_W / 2, y0 + CHIP_H / 2, str(claim_id), ha="center", va="center", fontsize=10, weight="bold"
             )
-            ax.text(x + 0.07, y + 0.36, f"{claim_id}", ha="left", va="center", fontsize=8, weight="bold")
-            ax.text(x + 0.3, y + 0.36, _wrap(str(row["the report says"]), 16), ha="left", va="center", fontsize=7)
-    fig.tight_layout(pad=0.2)
+        y += LINE_H * n_lines + 0.08
     return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)[:3])

@@ -132,7 +132,7 @@ def test_results_html_gives_each_claim_a_coloured_badge_linking_to_its_chapter_a
     assert "&lt;after 10 epochs&gt;" in html and "<th>Verdict</th>" in html
 
 
-def test_the_summary_figure_has_a_column_per_answer_present_with_every_claim_in_it():
+def test_the_summary_figure_has_a_row_per_answer_present_with_every_claim_in_it_and_fits_a_phone():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,7 +144,12 @@ def test_the_summary_figure_has_a_column_per_answer_present_with_every_claim_in_
         {"category": ["reproduced", "corrected", "reproduced"], "the report says": ["a", "b", "c"]},
         index=["C1", "C2", "C3"],
     )
-    texts = [t.get_text() for t in summary_figure(table).axes[0].texts]
-    assert texts[:1] == ["reproduced (2)"] and "corrected (1)" in texts
-    assert {"C1", "C2", "C3"} <= set(texts) and "not reproduced (0)" not in texts
+    fig = summary_figure(table)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["reproduced (2)", "C1", "C3", "corrected (1)", "C2"]  # answers in CATEGORY_ORDER, ids under each
     assert set(CATEGORY_COLOURS) >= {"reproduced", "corrected"}
+    assert fig.get_size_inches()[0] <= 3.8  # shown at 100 px per inch: fits a 420 px screen at full size
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 10
+    many = pd.DataFrame({"category": ["could not tell"] * 13}, index=[f"C{i}" for i in range(13)])
+    ids = [t for t in summary_figure(many).axes[0].texts if t.get_text().startswith("C")]
+    assert len({round(t.get_position()[1], 3) for t in ids}) == 3  # 13 ids wrap onto 3 lines of at most 6
