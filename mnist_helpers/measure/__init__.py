@@ -7,6 +7,7 @@ __getattr__, __dir__, __all__ = exports(
     {
         "compare": (
             "epochs_to_reach",
+            "flip_over_seeds",
             "heldout_accuracy_pct",
             "heldout_pct_per_seed",
             "pair_confusion_pct",
@@ -20,7 +21,9 @@ __getattr__, __dir__, __all__ = exports(
             "evaluate_classifier",
             "expected_calibration_error",
             "fmt_pct",
+            "format_interval",
             "format_mean_std",
+            "mean_interval",
             "misclassified",
             "most_confused_pairs",
             "pair_overlap",

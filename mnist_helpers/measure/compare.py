@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mnist_helpers.measure.metrics import accuracy, format_mean_std, log_loss, mcnemar, summarize_runs
+from mnist_helpers.measure.metrics import accuracy, format_mean_std, log_loss, mcnemar, mean_interval, summarize_runs
 from mnist_helpers.models.kinds import is_keras
 
 if TYPE_CHECKING:
@@ -173,3 +173,36 @@ def epochs_to_reach(test_acc_pct: Sequence[float], threshold_pct: float) -> int:
         if value >= threshold_pct:
             return epoch
     return len(test_acc_pct) + 1
+
+
+def flip_over_seeds(
+    tables_per_seed: list[dict[str, pd.DataFrame]], confidence: float = 0.95
+) -> dict[str, pd.DataFrame]:
+    """`flip_tables` of several seeds' models summarised per flip and digit: the mean share read as the other digit
+    and as itself, and the t interval of the first mean over the seeds (`measure.mean_interval`: the seeds'
+    spread; every model sees the same flipped images)."""
+    if not tables_per_seed:
+        raise ValueError("tables_per_seed is empty: pass flip_tables(...) of each seed's model.")
+    out = {}
+    for flip in tables_per_seed[0]:
+        rows = []
+        for digit in tables_per_seed[0][flip].index:
+            other = [t[flip].loc[digit, "read as the other digit (%)"] for t in tables_per_seed]
+            summary = mean_interval(other, confidence)
+            rows.append(
+                {
+                    "flipped digit": digit,
+                    "images": int(tables_per_seed[0][flip].loc[digit, "images"]),
+                    "other digit": int(tables_per_seed[0][flip].loc[digit, "other digit"]),
+                    "read as the other digit (%)": summary["mean"],
+                    f"{confidence:.0%} interval (%)": f"{summary['low']:.1f} to {summary['high']:.1f}"
+                    if summary["n"] > 1
+                    else "one seed",
+                    "read as itself (%)": float(
+                        np.mean([t[flip].loc[digit, "read as itself (%)"] for t in tables_per_seed])
+                    ),
+                    "seeds": summary["n"],
+                }
+            )
+        out[flip] = pd.DataFrame(rows).set_index("flipped digit")
+    return out

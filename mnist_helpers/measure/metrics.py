@@ -203,6 +203,28 @@ def summarize_runs(values: Sequence[float]) -> tuple[float, float]:
     return float(np.mean(v)), std
 
 
+def mean_interval(values: Sequence[float], confidence: float = 0.95) -> dict[str, float]:
+    """Mean of per-seed values with the t interval of that mean: {"mean", "sd", "n", "low", "high"}.
+
+    The interval holds the spread between training runs only: when every run is scored on the same images, that
+    set's sampling error is shared by all of them and is not in it. One value gives NaN for sd, low and high.
+    """
+    mean, sd = summarize_runs(values)
+    n = int(np.asarray(values).size)
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+    return {"mean": mean, "sd": sd, "n": n, "low": mean - half, "high": mean + half}
+
+
+def format_interval(summary: dict[str, float], digits: int = 2, unit: str = "") -> str:
+    """Book text for `mean_interval`'s result, e.g. '1.23 (95% interval of the mean 1.01 to 1.45, 5 seeds)';
+    '1.23 (1 seed)' without an interval."""
+    mean = f"{summary['mean']:.{digits}f}{unit}"
+    n = int(summary["n"])
+    if n < 2:
+        return f"{mean} (1 seed)"
+    return f"{mean} (95% interval of the mean {summary['low']:.{digits}f} to {summary['high']:.{digits}f}, {n} seeds)"
+
+
 def format_mean_std(mean: float, std: float, digits: int = 2) -> str:
     """Book text for a result over runs, e.g. '99.12 ± 0.05'; just the mean when std is NaN (one run)."""
     if math.isnan(std):

@@ -4,6 +4,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -159,3 +160,26 @@ def test_pair_confusion_counts_each_digit_read_as_the_other_over_both_digits_ima
 def test_epochs_to_reach_gives_the_first_epoch_at_the_threshold_and_censors_a_run_that_never_gets_there():
     assert compare.epochs_to_reach([97.0, 98.6, 98.4, 99.0], 98.5) == 2
     assert compare.epochs_to_reach([97.0, 98.0], 98.5) == 3
+
+
+def test_flip_readings_of_several_seeds_are_averaged_per_digit_with_the_interval_of_the_mean():
+    from mnist_helpers.measure.compare import flip_over_seeds
+
+    def tables(six_as_nine, nine_as_six):
+        table = pd.DataFrame(
+            {
+                "images": [100, 200],
+                "other digit": [9, 6],
+                "read as the other digit (%)": [six_as_nine, nine_as_six],
+                "read as itself (%)": [100 - six_as_nine, 100 - nine_as_six],
+                "read as another digit (%)": [0.0, 0.0],
+            },
+            index=pd.Index([6, 9], name="flipped digit"),
+        )
+        return {"turned 180°": table}
+
+    out = flip_over_seeds([tables(10.0, 30.0), tables(20.0, 30.0), tables(30.0, 30.0)])["turned 180°"]
+    assert out.loc[6, "read as the other digit (%)"] == 20.0 and out.loc[6, "read as itself (%)"] == 80.0
+    assert out.loc[6, "95% interval (%)"] == "-4.8 to 44.8"  # sd 10, t(0.975, 2) 4.3027: 20 ± 24.84
+    assert out.loc[9, "95% interval (%)"] == "30.0 to 30.0" and out.loc[9, "seeds"] == 3 and out.loc[9, "images"] == 200
+    assert flip_over_seeds([tables(12.0, 3.0)])["turned 180°"].loc[6, "95% interval (%)"] == "one seed"

@@ -194,3 +194,16 @@ def test_pooled_pair_ranking_shows_ties_as_ties_and_counts_the_runs_each_pair_to
     assert table["top"].tolist() == [True, True, False, False]
     # run 1: 0↔1 5, then 2↔3 and 0↔2 tied at 3 (both in its top 2); run 2: 0↔1 4, then 2↔3 and 1↔3 tied at 3
     assert table["runs_in_top"].tolist() == [2, 2, 1, 1]
+
+
+def test_the_mean_over_seeds_comes_with_the_t_interval_of_that_mean_computed_by_hand():
+    from mnist_helpers.measure.metrics import format_interval, mean_interval
+
+    s = mean_interval([1.0, 2.0, 3.0])  # mean 2, sd 1, t(0.975, 2 df) = 4.302653: half-width 4.302653 / sqrt(3)
+    assert s["mean"] == 2.0 and s["sd"] == 1.0 and s["n"] == 3
+    assert s["low"] == pytest.approx(2 - 2.484138, abs=1e-6) and s["high"] == pytest.approx(2 + 2.484138, abs=1e-6)
+    assert format_interval(s, 1) == "2.0 (95% interval of the mean -0.5 to 4.5, 3 seeds)"
+    one = mean_interval([0.7])
+    assert math.isnan(one["low"]) and format_interval(one, 1, "%") == "0.7% (1 seed)"
+    with pytest.raises(ValueError, match="empty"):
+        mean_interval([])
