@@ -68,15 +68,23 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 FONTAWESOME_JS = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
 
 
-def drop_fontawesome_js(outdir: Path) -> int:
-    """Remove the theme's fontawesome.js tag from every page under `outdir` and its files; return the pages changed."""
+def _remove_tags(outdir: Path, tag: re.Pattern, skip: str = "") -> int:
+    """Remove every match of `tag` from the pages under `outdir` but the one named `skip`; return the pages changed."""
     changed = 0
     for page in Path(outdir).rglob("*.html"):
+        if page.name == skip:
+            continue
         text = page.read_text(encoding="utf-8")
-        kept = FONTAWESOME_JS.sub("", text)
+        kept = tag.sub("", text)
         if kept != text:
             page.write_text(kept, encoding="utf-8")
             changed += 1
+    return changed
+
+
+def drop_fontawesome_js(outdir: Path) -> int:
+    """Remove the theme's fontawesome.js tag from every page under `outdir` and its files; return the pages changed."""
+    changed = _remove_tags(outdir, FONTAWESOME_JS)
     for script in (Path(outdir) / "_static" / "scripts").glob("fontawesome.js*"):
         script.unlink()
     return changed
@@ -91,16 +99,7 @@ def drop_search_scripts(outdir: Path) -> int:
     """Remove the search index and its tools (0.11 MB, and the index grows with the book) from every page but the
     search page; return the pages changed. pydata-sphinx-theme loads them everywhere for its search-as-you-type
     option, which this book leaves off: the search box sends the query to search.html, which loads its own."""
-    changed = 0
-    for page in Path(outdir).rglob("*.html"):
-        if page.name == "search.html":
-            continue
-        text = page.read_text(encoding="utf-8")
-        kept = SEARCH_AS_YOU_TYPE_JS.sub("", text)
-        if kept != text:
-            page.write_text(kept, encoding="utf-8")
-            changed += 1
-    return changed
+    return _remove_tags(outdir, SEARCH_AS_YOU_TYPE_JS, skip="search.html")
 
 
 def _trim_pages(app, exception):
