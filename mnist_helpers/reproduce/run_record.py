@@ -14,6 +14,7 @@ from mnist_helpers.core.cpu_clock import read_cpu_clock, utilization
 from mnist_helpers.core.env import ALLOW_DIRTY_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
 from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
+from mnist_helpers.reproduce import model_ledger
 from mnist_helpers.reproduce.params import PROFILES, ParameterError
 
 if TYPE_CHECKING:
@@ -62,15 +63,19 @@ class Run:
         self.started = time.perf_counter()
         self.cpu_at_start = read_cpu_clock()
         self.metrics: dict[str, Any] = {}
+        model_ledger.ledger_path(self.metrics_path).unlink(missing_ok=True)  # this run's notes start empty
 
     @property
     def metrics_path(self) -> Path:
         return self.root / "metrics" / f"{self.chapter}.json"
 
     def path(self, *parts: str) -> Path:
-        """A path under this profile's artifacts directory (parents created)."""
+        """A path under this profile's artifacts directory (parents created). A saved model's path is noted, so that
+        the metrics record which models this chapter used (`model_ledger`)."""
         p = self.root.joinpath(*parts)
         p.parent.mkdir(parents=True, exist_ok=True)
+        if parts[:1] == (model_ledger.MODELS,):
+            model_ledger.note_model(model_ledger.ledger_path(self.metrics_path), p.name)
         return p
 
     def record(self, **metrics: Any) -> None:
@@ -78,7 +83,11 @@ class Run:
         self.metrics.update({k: _plain_record(v) for k, v in metrics.items()})
 
     def save(self) -> dict[str, Any]:
-        """Write the metrics JSON atomically and return what was written."""
+        """Write the metrics JSON atomically and return what was written; ModelCollision first (nothing written) when
+        another chapter of this profile saves one of this chapter's models under the same name with other settings."""
+        ledger = model_ledger.ledger_path(self.metrics_path)
+        models = model_ledger.used_models(ledger, self.root / model_ledger.MODELS)
+        model_ledger.check_collisions(self.chapter, models, self.metrics_path.parent)
         params = dict(self.params)
         if params.get("artifacts_dir") is not None:  # recorded relative to the project when inside it
             params["artifacts_dir"] = _portable(Path(params["artifacts_dir"]))
@@ -94,9 +103,11 @@ class Run:
             "packages": package_versions(),
             "hardware": hardware(),
             "cpu_clock": {"start": self.cpu_at_start, "finish": read_cpu_clock()},  # the machine's, see core.cpu_clock
+            "models": models,  # {file name under models/: its key's hash}
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         write_json(self.metrics_path, record)
+        ledger.unlink(missing_ok=True)
         return record
 
 
