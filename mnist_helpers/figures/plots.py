@@ -288,7 +288,8 @@ def rate_distortion(
     y: str = "psnr",
     title: str | None = None,
 ) -> Figure:
-    """One line per method of y (psnr, mse or ssim) against x (ratio, bit_ratio or code_size), x on a log scale.
+    """One line per method of y (psnr, mse or ssim) against x (ratio, bit_ratio or code_size), x on a log scale;
+    with a `<y>_half` column (measure.over_seeds), an error bar of that half-width at each point.
 
     df is compress.rate_distortion_table's output (columns method, code_size, ratio, ...).
     """
@@ -300,6 +301,11 @@ def rate_distortion(
     methods = list(dict.fromkeys(df["method"]))
     fig, ax = plt.subplots(figsize=WIDE)
     sns.lineplot(df, x=x, y=y, hue="method", hue_order=methods, palette=PALETTE[: len(methods)], marker="o", ax=ax)
+    half = f"{y}_half"  # measure.over_seeds' half-width of the 95% interval of a mean over seeds: drawn as bars
+    if half in df.columns:
+        for method, colour in zip(methods, PALETTE):
+            rows = df[(df["method"] == method) & df[half].notna()]
+            ax.errorbar(rows[x], rows[y], yerr=rows[half], fmt="none", ecolor=colour, capsize=3, linewidth=1)
     ax.set_xscale("log")
     ticks = sorted(df[x].unique())
     ax.set_xticks(ticks, labels=[f"{t:g}" for t in ticks], minor=False)

@@ -37,8 +37,10 @@ __getattr__, __dir__, __all__ = exports(
             "compression_phrase",
             "compression_table",
             "display_table",
+            "over_seeds",
             "pca_reconstructions",
             "records",
+            "seed_values",
         ),
     },
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from mnist_helpers.measure.compress import (
     rate_distortion_table,
     reconstruction_metrics,
 )
+from mnist_helpers.measure.metrics import mean_interval
 from mnist_helpers.models import torch_nets as models
 from mnist_helpers.training.inference import encode
 
@@ -86,11 +88,59 @@ def compression_table(
     return table
 
 
-MISSING = "—"  # shown where a measure does not apply (PCA's throughput)
+SEED_MEASURES = ("mse", "psnr", "ssim")  # reconstruction measures that vary with the training seed
+THROUGHPUT = ("encode img/s", "decode img/s")
+
+
+def over_seeds(tables: Sequence[pd.DataFrame], measures: Sequence[str] = SEED_MEASURES) -> pd.DataFrame:
+    """`compression_table`s of one set of models per training seed, as one table: per (method, code size), the mean
+    over the tables holding that row of each of `measures` and of the throughput, `<measure>_half` (the half-width of
+    the 95% t interval of that mean) and `seeds` (how many tables held the row).
+
+    The interval holds the spread between training runs only: every run is scored on the same test images, whose
+    sampling error all rows share. A row in one table only (PCA, which no training seed changes: pass it with one
+    seed's models) has no interval (NaN).
+    """
+    if not tables:
+        raise ValueError("over_seeds needs one compression_table per seed; got none.")
+    long = pd.concat(tables, ignore_index=True)
+    groups = long.groupby(["method", "code_size"], sort=False)
+    averaged = [c for c in (*measures, *THROUGHPUT) if c in long.columns]
+    rest = [c for c in long.columns if c not in ("method", "code_size")]
+    out = groups.agg({c: ("mean" if c in averaged else "first") for c in rest}).reset_index()
+
+    def half_width(values: pd.Series) -> float:
+        interval = mean_interval(values.to_numpy())
+        return (interval["high"] - interval["low"]) / 2
+
+    halves = {m: groups[m].agg(half_width) for m in measures}
+    columns = []
+    for c in tables[0].columns:
+        columns.append(c)
+        if c in halves:
+            out[f"{c}_half"] = halves[c].to_numpy()
+            columns.append(f"{c}_half")
+    out["seeds"] = groups.size().to_numpy()
+    return out[[*columns, "seeds"]]
+
+
+def seed_values(tables: Sequence[pd.DataFrame], method: str, code_size: int, measure: str) -> list[float]:
+    """One model's `measure` in each seed's table that holds it (for `metrics.mean_interval`)."""
+    return [
+        float(t.loc[(t["method"] == method) & (t["code_size"] == code_size), measure].iloc[0])
+        for t in tables
+        if ((t["method"] == method) & (t["code_size"] == code_size)).any()
+    ]
+
+
+MISSING = "—"  # shown where a measure does not apply (PCA's throughput, PCA's spread over seeds)
 DISPLAY_NAMES = {
     "ratio": "compression (numbers: pixels per code value)",
     "bit_ratio": f"compression (bits: {INPUT_BITS}-bit pixels vs float{CODE_BITS} codes)",
     "params": "decoder parameters (numbers stored)",
+    "mse_half": "mse ± (95%, over seeds)",
+    "psnr_half": "psnr ± (95%, over seeds)",
+    "ssim_half": "ssim ± (95%, over seeds)",
 }
 
 
@@ -111,8 +161,11 @@ def display_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> 
         "ratio": 1,
         "bit_ratio": 2,
         "mse": 5,
+        "mse_half": 5,
         "psnr": 2,
+        "psnr_half": 2,
         "ssim": 3,
+        "ssim_half": 3,
         "encode img/s": 0,
         "decode img/s": 0,
     }

@@ -154,6 +154,22 @@ def test_rate_distortion_draws_one_line_per_method():
     assert len(fig.axes[0].get_lines()) >= 3
 
 
+def test_rate_distortion_draws_a_bar_of_each_points_half_width_and_none_where_there_is_none():
+    from matplotlib.collections import LineCollection
+
+    rows = [
+        {"method": m, "code_size": k, "mse": 0.1 / k, "psnr": 10 + k / 4, "ssim": 0.5}
+        for m in ("conv", "pca")
+        for k in (8, 32)
+    ]
+    table = compress.rate_distortion_table(rows)
+    table["psnr_half"] = [0.5, 1.5, float("nan"), float("nan")]  # conv over seeds; pca one fit
+    fig = plots.rate_distortion(table, x="code_size")
+    bars = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)]
+    spans = sorted(round(float(seg[1][1] - seg[0][1]), 6) for c in bars for seg in c.get_segments())
+    assert spans == [1.0, 3.0]  # two bars, each twice its half-width; none for pca
+
+
 def test_rate_distortion_rejects_an_unknown_column():
     rows = [{"method": "pca", "code_size": 8, "mse": 0.1, "psnr": 10.0, "ssim": 0.5}]
     with pytest.raises(ValueError, match="y='accuracy'"):

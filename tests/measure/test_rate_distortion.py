@@ -114,3 +114,50 @@ def test_autoencoder_params_count_the_decoder_only(tmp_path):
 def test_records_refuse_nothing_json_cannot_hold():
     with pytest.raises(ValueError):
         json.dumps(small_table().to_dict("records"), allow_nan=False)  # the bare table is not valid JSON
+
+
+def seed_table(psnr: float, with_pca: bool) -> pd.DataFrame:
+    from mnist_helpers.measure.compress import rate_distortion_table
+
+    rows = [{"method": "conv autoencoder", "code_size": 8, "mse": psnr / 1000, "psnr": psnr, "ssim": 0.9, "params": 10}]
+    if with_pca:
+        rows.append({"method": "PCA", "code_size": 8, "mse": 0.05, "psnr": 15.0, "ssim": 0.5, "params": 7})
+    return rate_distortion_table(rows)
+
+
+def test_over_seeds_gives_the_mean_and_the_t_half_width_computed_by_hand():
+    table = rate_distortion.over_seeds([seed_table(20.0, True), seed_table(21.0, False), seed_table(22.0, False)])
+    conv = table.set_index("method").loc["conv autoencoder"]
+    # mean 21, sd 1, n 3: t(0.975, 2) = 4.302653, so the half-width is 4.302653 / sqrt(3) = 2.484138
+    assert conv["psnr"] == pytest.approx(21.0) and conv["psnr_half"] == pytest.approx(2.484138, abs=1e-6)
+    assert conv["ssim_half"] == pytest.approx(0.0) and conv["seeds"] == 3 and conv["params"] == 10
+    pca = table.set_index("method").loc["PCA"]  # one fit, no training seed: no interval
+    assert pca["psnr"] == 15.0 and pd.isna(pca["psnr_half"]) and pca["seeds"] == 1
+    assert list(table.columns[:8]) == [
+        "method",
+        "code_size",
+        "ratio",
+        "bit_ratio",
+        "mse",
+        "mse_half",
+        "psnr",
+        "psnr_half",
+    ]
+
+
+def test_over_seeds_of_one_table_has_no_intervals_and_shows_dashes():
+    table = rate_distortion.over_seeds([seed_table(20.0, True)])
+    assert table["psnr_half"].isna().all()
+    shown = rate_distortion.display_table(table)
+    assert set(shown["psnr ± (95%, over seeds)"]) == {rate_distortion.MISSING}
+
+
+def test_over_seeds_refuses_no_tables():
+    with pytest.raises(ValueError, match="one compression_table per seed"):
+        rate_distortion.over_seeds([])
+
+
+def test_seed_values_reads_one_models_measure_from_each_table_that_holds_it():
+    tables = [seed_table(20.0, True), seed_table(21.0, False)]
+    assert rate_distortion.seed_values(tables, "conv autoencoder", 8, "psnr") == [20.0, 21.0]
+    assert rate_distortion.seed_values(tables, "PCA", 8, "psnr") == [15.0]
