@@ -13,7 +13,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "
 
 def use_book_style() -> None:
     """Set matplotlib and pandas for the book: the Okabe-Ito colour cycle, no figure titles' extra size,
-    PNGs at twice the pixels of their displayed size (retina) when run in IPython, and tables that show
+    PNGs at twice the pixels of their displayed size (retina) with a 256-colour palette when run in IPython
+    (`png.compact_png`), and tables that show
     every cell in full (no "…") without their dimensions."""
     mpl.rcParams.update(
         {
@@ -30,5 +31,11 @@ def use_book_style() -> None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # outside IPython: nothing displays inline
         return
-    if get_ipython() is not None:
+    shell = get_ipython()
+    if shell is not None:
+        from matplotlib.figure import Figure
+
+        from mnist_helpers.figures.png import compact_retina_figure
+
         set_matplotlib_formats("retina")
+        shell.display_formatter.formatters["image/png"].for_type(Figure, compact_retina_figure)

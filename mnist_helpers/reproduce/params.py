@@ -194,6 +194,7 @@ RULES: dict[str, Rule] = {  # one per parameter some chapter's parameters cell d
     "convergence_pct": finite_range(0.0, 100.0, True, "98.5 (percent test accuracy)"),
     "artifacts_dir": writable_dir,
     "epochs": int_range(1, EPOCHS_MAX, EPOCHS_WHY),
+    "claim_epochs": int_range(1, EPOCHS_MAX, EPOCHS_WHY),  # chapter 8: the report's claims (chapter 4's epochs)
     "batch_size": int_range(1, TRAIN_SIZE, "a batch holds at most the whole training split"),
     "lr": finite_range(0.0, LR_MAX, True, "1e-3"),
     "decay": finite_range(0.0, DECAY_MAX, False, "1e-4 (0 turns it off)"),

@@ -78,6 +78,23 @@ class Run:
             model_ledger.note_model(model_ledger.ledger_path(self.metrics_path), p.name)
         return p
 
+    def sibling_params(self, chapter: str) -> dict[str, Any] | None:
+        """The parameters `chapter` runs with in this run's profile: a named profile's values for it, or, for a
+        profile of one's own, those its metrics record holds (None when it has not run). Its `device` is taken to
+        be this run's (a profile's values leave the device free)."""
+        profile = str(self.params.get("profile", "quick"))
+        values: dict[str, Any] | None
+        if profile in PROFILES:
+            from mnist_helpers.reproduce.profile_spec import profile_values  # it imports this module (via chapters)
+
+            values = profile_values(profile, chapter)
+        else:
+            recorded = self.metrics_path.with_name(f"{chapter}.json")
+            values = ((read_json(recorded) if recorded.exists() else None) or {}).get("params")
+            if not values:
+                return None
+        return {**values, "device": self.params.get("device", values.get("device"))}
+
     def record(self, **metrics: Any) -> None:
         """Add key metrics to this chapter's record (DataFrames and Series become records, missing values null)."""
         self.metrics.update({k: _plain_record(v) for k, v in metrics.items()})
