@@ -14,7 +14,7 @@ from mnist_helpers.core.cpu_clock import read_cpu_clock, utilization
 from mnist_helpers.core.env import ALLOW_DIRTY_ENV
 from mnist_helpers.core.paths import PROJECT_ROOT, resolve_dir
 from mnist_helpers.core.provenance import code_version, git_commit, hardware, package_versions
-from mnist_helpers.reproduce import model_ledger
+from mnist_helpers.reproduce import model_ledger, predictions
 from mnist_helpers.reproduce.params import PROFILES, ParameterError
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ class Run:
         self.started = time.perf_counter()
         self.cpu_at_start = read_cpu_clock()
         self.metrics: dict[str, Any] = {}
+        self.kept: dict[str, Any] = {}  # models whose per-image predictions are published (`keep_predictions`)
+        self.kept_labels: Any = None
         model_ledger.ledger_path(self.metrics_path).unlink(missing_ok=True)  # this run's notes start empty
 
     @property
@@ -95,6 +97,20 @@ class Run:
                 return None
         return {**values, "device": self.params.get("device", values.get("device"))}
 
+    def keep_predictions(self, models: dict[str, Any], labels: Any) -> None:
+        """Publish these models' per-image predictions with the chapter's metrics (`predictions`): {a name the
+        chapter's tables use: a recipe's Trained scored on the images that `labels` labels}. Calls add up; every
+        model is scored on the same images."""
+        import numpy as np
+
+        if self.kept_labels is not None and not np.array_equal(self.kept_labels, labels):
+            raise ValueError(
+                f"{self.chapter}: keep_predictions got models scored on other images than the ones kept before; "
+                "publish one set of scored images per chapter."
+            )
+        self.kept.update(models)
+        self.kept_labels = np.asarray(labels)
+
     def record(self, **metrics: Any) -> None:
         """Add key metrics to this chapter's record (DataFrames and Series become records, missing values null)."""
         self.metrics.update({k: _plain_record(v) for k, v in metrics.items()})
@@ -105,6 +121,8 @@ class Run:
         ledger = model_ledger.ledger_path(self.metrics_path)
         models = model_ledger.used_models(ledger, self.root / model_ledger.MODELS)
         model_ledger.check_collisions(self.chapter, models, self.metrics_path.parent)
+        if self.kept:  # written before the metrics that name its checksum: a killed run leaves no record of it
+            self.metrics["predictions"] = predictions.save(self.root, self.chapter, self.kept, self.kept_labels)
         params = dict(self.params)
         if params.get("artifacts_dir") is not None:  # recorded relative to the project when inside it
             params["artifacts_dir"] = _portable(Path(params["artifacts_dir"]))
