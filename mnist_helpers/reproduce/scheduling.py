@@ -110,8 +110,9 @@ def run_parallel(
     last_seconds = {stem: previous_seconds(out_dir / nb.name, p) for stem, (_, nb, p, _) in pending.items()}
     old_omp = os.environ.get("OMP_NUM_THREADS")
     kernel_env = None  # kernels started here inherit this process's environment
+    cores = max(1, min(available_cores(), omp_limit() or 10**6))
     if address is None:
-        os.environ["OMP_NUM_THREADS"] = str(max(1, min(available_cores(), omp_limit() or 10**6) // jobs))
+        os.environ["OMP_NUM_THREADS"] = str(max(1, cores // jobs))
         # each notebook runs in its own kernel; one job runs here, in the main thread, where Ctrl-C lands
         executor, client = (cf.ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else _InlineExecutor()), None
     else:
@@ -132,9 +133,14 @@ def run_parallel(
                 ready = longest_first(ready, last_seconds)
                 for stem in ready[: max(0, jobs - len(running))] if address is None else ready:
                     i, nb, params, fp = pending.pop(stem)
+                    env = kernel_env
+                    if address is None:  # locally: each kernel's share of the cores (its sweeps divide it again)
+                        env = {
+                            "OMP_NUM_THREADS": str(kernel_threads(cores, jobs, alone=not running and len(ready) == 1))
+                        }
                     print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
                     logs = (log_dir or out_dir / "_logs") / "failed"
-                    future = executor.submit(execute, nb, out_dir / nb.name, params, fp, logs, kernel_env)
+                    future = executor.submit(execute, nb, out_dir / nb.name, params, fp, logs, env)
                     running[future] = stem
                 if not running:
                     break  # a failure left chapters that can no longer start
@@ -157,6 +163,13 @@ def run_parallel(
     if failure is not None:
         raise failure
     return times
+
+
+def kernel_threads(cores: int, jobs: int, alone: bool) -> int:
+    """Threads for a chapter's kernel: its share of the cores (cores // jobs), or every core when it starts `alone`
+    (nothing running, no other chapter ready: the rest wait on it, so it runs alone to its end and a one-core
+    share would leave the other cores idle)."""
+    return cores if alone else max(1, cores // jobs)
 
 
 class _InlineExecutor:

@@ -27,3 +27,24 @@ def test_made_at_prefers_the_recorded_finish_and_falls_back_to_the_file_time(tmp
     old.write_text(json.dumps({"metadata": {}}))
     assert scheduling.made_at(old) == old.stat().st_mtime
     assert scheduling.made_at(tmp_path / "absent.ipynb") == 0.0
+
+
+def test_a_chapter_that_runs_alone_gets_every_core_and_side_by_side_chapters_share_them(tmp_path, monkeypatch):
+    # chapter 4 first, alone (7 and 8 wait on it): both cores; then 7 and 8 side by side: one each
+    seen = {}
+    monkeypatch.setattr(scheduling, "to_run", lambda plans, *a: {nb.stem: {"fp": 1} for nb, _ in plans})
+    monkeypatch.setattr(scheduling, "available_cores", lambda: 2)
+    monkeypatch.setattr(scheduling, "omp_limit", lambda: None)
+    monkeypatch.setattr(
+        scheduling, "execute", lambda nb, *a: seen.setdefault(nb.stem, a[-1]["OMP_NUM_THREADS"]) and 1.0
+    )
+    plans = [(tmp_path / f"{s}.ipynb", {}) for s in ("04_cnn", "07_confusion", "08_beyond")]
+    scheduling.run_parallel(plans, tmp_path / "out", False, 2)
+    assert seen == {"04_cnn": "2", "07_confusion": "1", "08_beyond": "1"}
+
+
+def test_kernel_threads_divide_the_cores_unless_the_chapter_runs_alone():
+    assert scheduling.kernel_threads(2, 2, alone=False) == 1
+    assert scheduling.kernel_threads(2, 2, alone=True) == 2
+    assert scheduling.kernel_threads(16, 3, alone=False) == 5
+    assert scheduling.kernel_threads(1, 2, alone=False) == 1  # never fewer than one
