@@ -36,6 +36,8 @@ __getattr__, __dir__, __all__ = exports(
             "arm_comparison_table",
             "arm_accuracies",
             "check_table",
+            "codec_cost",
+            "codec_quality",
             "formatted",
             "optimizer_seed_table",
             "optimizer_summary_table",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from mnist_helpers.claims.rules import UNITS, Check, Paired
 from mnist_helpers.measure.metrics import evaluate_classifier, fmt_pct, format_mean_std, summarize_runs
+from mnist_helpers.measure.rate_distortion import MISSING
 from mnist_helpers.recipes.saved import Trained
 from mnist_helpers.training.history import last_and_best
 
@@ -164,6 +165,59 @@ def arm_comparison_table(
             }
         )
     return pd.DataFrame(rows).set_index("arm")
+
+
+NBSP = "\u00a0"  # joins a cell's parts: a browser may not break "24.63 ± 0.31" over two lines to squeeze its column
+CODEC_MEASURES = {  # over_seeds column: (header, scale, decimals); MSE × 1,000 keeps its 5 decimals in a narrow cell
+    "mse": ("MSE × 1,000", 1000, 2),
+    "psnr": ("PSNR (dB)", 1, 2),
+    "ssim": ("SSIM", 1, 3),
+}
+
+
+def _codec_index(table: pd.DataFrame) -> pd.MultiIndex:
+    """Rows named by model and code size (no row numbers), in `table`'s order."""
+    return pd.MultiIndex.from_arrays(
+        [table["method"].to_numpy(), table["code_size"].to_numpy()], names=["model", "code size"]
+    )
+
+
+def codec_quality(table: pd.DataFrame) -> pd.DataFrame:
+    """The rate-distortion table (`measure.over_seeds`) for the page, narrow enough for the text column: per model
+    and code size, both compression ratios ("numbers / bits") and each reconstruction measure as its mean over seeds
+    "± the half-width of the 95% interval of that mean" (the mean alone where a row has no interval: PCA, one fit).
+    Text only, the numbers `table`'s, scaled and rounded as `CODEC_MEASURES` says; decoder size and throughput are
+    `codec_cost`'s."""
+    columns = {
+        "compression (×): numbers / bits": [
+            f"{r:.1f}{NBSP}/{NBSP}{b:.2f}" for r, b in zip(table["ratio"], table["bit_ratio"], strict=True)
+        ]
+    }
+    for measure, (header, scale, digits) in CODEC_MEASURES.items():
+        halves = table[f"{measure}_half"] if f"{measure}_half" in table else [math.nan] * len(table)
+        columns[header] = [
+            f"{scale * m:.{digits}f}" + ("" if pd.isna(h) else f"{NBSP}±{NBSP}{scale * h:.{digits}f}")
+            for m, h in zip(table[measure], halves, strict=True)
+        ]
+    return pd.DataFrame(columns, index=_codec_index(table))
+
+
+def codec_cost(table: pd.DataFrame) -> pd.DataFrame:
+    """What each codec of the rate-distortion table (`measure.over_seeds`) costs: the parameters its decoding side
+    stores and its encode and decode throughput (images/s, mean over seeds), as text with thousands separators;
+    "—" where a measure does not apply (PCA's throughput)."""
+
+    def count(value: float) -> str:
+        return MISSING if pd.isna(value) else f"{value:,.0f}"
+
+    return pd.DataFrame(
+        {
+            "decoder parameters": [count(v) for v in table["params"]],
+            "encode (images/s)": [count(v) for v in table["encode img/s"]],
+            "decode (images/s)": [count(v) for v in table["decode img/s"]],
+        },
+        index=_codec_index(table),
+    )
 
 
 def results_html(table: pd.DataFrame) -> str:

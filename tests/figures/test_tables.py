@@ -153,3 +153,52 @@ def test_the_summary_figure_has_a_row_per_answer_present_with_every_claim_in_it_
     many = pd.DataFrame({"category": ["could not tell"] * 13}, index=[f"C{i}" for i in range(13)])
     ids = [t for t in summary_figure(many).axes[0].texts if t.get_text().startswith("C")]
     assert len({round(t.get_position()[1], 3) for t in ids}) == 3  # 13 ids wrap onto 3 lines of at most 6
+
+
+def codec_seed_table(psnr: float, with_pca: bool):
+    """One seed's `measure.compression_table`: a conv autoencoder (code 8) whose PSNR is `psnr` and MSE psnr/1000,
+    and, for the first seed only, PCA at the same code size with no throughput."""
+    from mnist_helpers.measure.compress import rate_distortion_table
+
+    rows = [
+        {"method": "conv autoencoder", "code_size": 8, "mse": psnr / 1000, "psnr": psnr, "ssim": 0.9, "params": 25872}
+    ]
+    if with_pca:
+        rows.append({"method": "PCA", "code_size": 8, "mse": 0.05, "psnr": 15.0, "ssim": 0.5, "params": 7056})
+    table = rate_distortion_table(rows)
+    table["encode img/s"] = [1234.6 if m != "PCA" else np.nan for m in table["method"]]
+    table["decode img/s"] = [98765.4 if m != "PCA" else np.nan for m in table["method"]]
+    return table
+
+
+def test_codec_quality_names_rows_by_model_and_code_size_and_gives_each_mean_with_its_interval():
+    from mnist_helpers.measure import over_seeds
+
+    # conv PSNR over seeds: 20, 21, 22, so mean 21 and t half-width 4.302653 / sqrt(3) = 2.484138
+    table = over_seeds([codec_seed_table(20.0, True), codec_seed_table(21.0, False), codec_seed_table(22.0, False)])
+    shown = tables.codec_quality(table)
+    nb = tables.NBSP
+    assert list(shown.index.names) == ["model", "code size"] and list(shown.index) == [
+        ("PCA", 8),
+        ("conv autoencoder", 8),
+    ]
+    assert list(shown.columns) == ["compression (×): numbers / bits", "MSE × 1,000", "PSNR (dB)", "SSIM"]
+    conv, pca = shown.loc[("conv autoencoder", 8)], shown.loc[("PCA", 8)]
+    assert conv["PSNR (dB)"] == f"21.00{nb}±{nb}2.48" and conv["MSE × 1,000"] == f"21.00{nb}±{nb}2.48"
+    assert conv["SSIM"] == f"0.900{nb}±{nb}0.000" and conv["compression (×): numbers / bits"] == f"98.0{nb}/{nb}24.50"
+    assert pca["PSNR (dB)"] == "15.00" and pca["MSE × 1,000"] == "50.00"  # one fit: the mean alone, no interval
+    assert "<th>0</th>" not in shown.to_html() and "code_size" not in shown.to_html()
+
+
+def test_codec_quality_of_a_single_seeds_table_shows_means_alone():
+    shown = tables.codec_quality(codec_seed_table(20.0, True))  # no *_half columns at all
+    assert shown.loc[("conv autoencoder", 8), "PSNR (dB)"] == "20.00"
+
+
+def test_codec_cost_gives_parameters_and_throughput_with_separators_and_a_dash_where_none_applies():
+    from mnist_helpers.measure import over_seeds
+
+    shown = tables.codec_cost(over_seeds([codec_seed_table(20.0, True), codec_seed_table(21.0, False)]))
+    assert list(shown.columns) == ["decoder parameters", "encode (images/s)", "decode (images/s)"]
+    assert list(shown.loc[("conv autoencoder", 8)]) == ["25,872", "1,235", "98,765"]
+    assert list(shown.loc[("PCA", 8)]) == ["7,056", "—", "—"]
