@@ -164,7 +164,7 @@ def arm_comparison_table(
                 "parameters": f"{parameters[arm]:,}",
             }
         )
-    return pd.DataFrame(rows).set_index("arm")
+    return pd.DataFrame(rows).set_index("arm").rename_axis(index=None, columns="arm")  # "arm" on the header row
 
 
 NBSP = "\u00a0"  # joins a cell's parts: a browser may not break "24.63 ± 0.31" over two lines to squeeze its column

@@ -108,6 +108,7 @@ def test_arm_comparison_table_puts_the_reference_first_and_gives_each_arms_paire
         acc, {"wide": verdict(0.15)}, {"reference": 20.0, "wide": 31.25}, {"reference": 421642, "wide": 500000}
     )
     assert list(table.index) == ["reference", "wide"]
+    assert (table.index.name, table.columns.name) == (None, "arm")  # one header row: "arm" at its left
     assert table.loc["reference", "outcome"] == "reference" and table.loc["wide", "s per epoch"] == "31.2"
     assert table.loc["wide", "− reference (points), 95% interval"].startswith("+0.15 [")
     assert table.loc["wide", "parameters"] == "500,000" and table.loc["wide", "test accuracy (%)"] == "99.25 ± 0.21"
