@@ -38,6 +38,7 @@ __getattr__, __dir__, __all__ = exports(
             "check_table",
             "codec_cost",
             "codec_quality",
+            "epochs_by_seed",
             "formatted",
             "optimizer_seed_table",
             "optimizer_summary_table",

@@ -240,3 +240,23 @@ def results_html(table: pd.DataFrame) -> str:
     return (
         f'<table id="results-table" class="results-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     )
+
+
+def epochs_by_seed(epochs_taken: pd.DataFrame) -> pd.DataFrame:
+    """`training.epochs_taken` for several seeds (index seed, model, code size) as one row per model and code size
+    and one column per seed: "best epoch / epochs trained", with "limit" where the epoch limit, not patience,
+    stopped it and the learning-rate cuts where there were any. Narrow enough for the text column."""
+    cells = {}
+    for (seed, model, size), row in epochs_taken.iterrows():
+        cell = f"{row['best epoch (weights kept)']} / {row['stopped after epoch']}"
+        notes = (["limit"] if row["stopped by"] == "epoch limit" else []) + (
+            [f"{row['learning-rate cuts']} lr cut" + ("s" * (row["learning-rate cuts"] > 1))]
+            if row["learning-rate cuts"]
+            else []
+        )
+        cells[(model, size), f"seed {seed}"] = cell + (f" ({', '.join(notes)})" if notes else "")
+    rows = list(dict.fromkeys(k for k, _ in cells))
+    columns = list(dict.fromkeys(c for _, c in cells))
+    out = pd.DataFrame([[cells.get((r, c), "—") for c in columns] for r in rows], columns=columns)
+    out.index = pd.MultiIndex.from_tuples(rows, names=["model", "code size"])
+    return out

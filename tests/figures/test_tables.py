@@ -203,3 +203,28 @@ def test_codec_cost_gives_parameters_and_throughput_with_separators_and_a_dash_w
     assert list(shown.columns) == ["decoder parameters", "encode (images/s)", "decode (images/s)"]
     assert list(shown.loc[("conv autoencoder", 8)]) == ["25,872", "1,235", "98,765"]
     assert list(shown.loc[("PCA", 8)]) == ["7,056", "—", "—"]
+
+
+def test_epochs_by_seed_gives_one_row_per_model_and_a_best_of_trained_cell_per_seed():
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples(
+        [(0, "conv", 8), (0, "dense", 8), (1, "conv", 8), (1, "dense", 8)], names=["seed", "model", "code size"]
+    )
+    taken = pd.DataFrame(
+        {
+            "stopped by": ["patience", "epoch limit", "patience", "epoch limit"],
+            "best epoch (weights kept)": [31, 40, 28, 39],
+            "last gain at epoch": [31, 40, 28, 39],
+            "stopped after epoch": [37, 40, 34, 40],
+            "learning-rate cuts": [2, 0, 0, 1],
+            "best validation MSE": [0.01, 0.02, 0.01, 0.02],
+        },
+        index=index,
+    )
+    table = tables.epochs_by_seed(taken)
+    assert list(table.columns) == ["seed 0", "seed 1"] and list(table.index) == [("conv", 8), ("dense", 8)]
+    assert table.loc[("conv", 8), "seed 0"] == "31 / 37 (2 lr cuts)"
+    assert table.loc[("dense", 8), "seed 0"] == "40 / 40 (limit)"
+    assert table.loc[("dense", 8), "seed 1"] == "39 / 40 (limit, 1 lr cut)"
+    assert table.loc[("conv", 8), "seed 1"] == "28 / 34"
