@@ -286,3 +286,41 @@ def test_make_lab_starts_jupyterlab_on_the_notebooks_in_a_fresh_clone(tmp_path):
             lab.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(lab.pid, signal.SIGKILL)
+
+
+INSTALL_LINES = (
+    "pip install -e . -c",
+    "pip install -e '.[book]'",
+    "pip install -e '.[lab]'",
+    "pip install -e '.[dev]'",
+)
+
+
+@pytest.mark.slow  # pip resolves each extra against the lock: ~10-60 s a line (build isolation fetches setuptools)
+@pytest.mark.parametrize("start", INSTALL_LINES)
+def test_the_readmes_install_lines_run_as_written_in_a_fresh_virtual_environment(tmp_path, start):
+    """Each "Installing" line, verbatim, with a fresh venv's pip first on PATH. The venv sees this environment's
+    packages through one .pth line, so pip finds the lock's versions installed and downloads only what is
+    missing (torch's CPU build is not on PyPI for every platform: the CPU-only block below the lines, which
+    needs download.pytorch.org, and `conda env create`, which needs conda, are checked by test_packaging
+    instead). Then the package imports, from this checkout, in the venv's own Python."""
+    line = readme_line(start)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "_this_environment.pth").write_text("\n".join(p for p in sys.path if p.endswith("site-packages")) + "\n")
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
+    env.pop("PYTHONPATH", None)
+    assert subprocess.run(["which", "pip"], env=env, capture_output=True, text=True).stdout.strip() == str(
+        venv / "bin" / "pip"
+    )
+    done = subprocess.run(line, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import mnist_helpers; print(mnist_helpers.__file__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert where.stdout.strip() == str(ROOT / "mnist_helpers" / "__init__.py"), where.stderr[-2000:]
