@@ -234,13 +234,6 @@ def test_no_page_shows_plumbing(next_site, browser):
 PAGE_WEIGHT_MB = 1.5
 
 
-# Known defects of the published pages, each with a tighter bound than "anything": issue 24 stays open for them.
-KNOWN_HEAVY = {  # (book, page): its limit in MB until its figures are re-rendered lighter
-    ("site", "book/05_optimizers.html"): 1.6,  # 5 seeds' learning-curve figures, ~0.2 MB each (2026-12-04 run)
-    ("site", "book/06_autoencoders.html"): 1.7,  # 3 seeds' curves and the scatter, 0.2 MB each (2026-12-04 run)
-}
-
-
 @pytest.mark.parametrize("book", BOOKS)
 def test_every_page_weighs_under_the_limit_on_a_first_visit(request, browser, book):
     """The bytes each page loads (its HTML, scripts, styles, fonts, images), from the browser's count."""
@@ -253,7 +246,7 @@ def test_every_page_weighs_under_the_limit_on_a_first_visit(request, browser, bo
             ...performance.getEntriesByType('resource')].map(e => [e.name, e.encodedBodySize || 0])""")
         page.context.close()
         weights[page_name] = total = sum(size for _, size in loaded) / 1e6
-        if total > KNOWN_HEAVY.get((book, page_name), PAGE_WEIGHT_MB):
+        if total > PAGE_WEIGHT_MB:
             biggest = sorted(loaded, key=lambda e: -e[1])[:3]
             heavy.append(f"{page_name}: {total:.2f} MB, most in {[(n.rsplit('/', 1)[-1], s) for n, s in biggest]}")
     print(f"{book}: heaviest first visit {max(weights.values()):.2f} MB ({max(weights, key=weights.get)})")
@@ -394,8 +387,6 @@ def corrections_without_admonition(page, claim: str) -> list[str]:
     "book, chapter", [("site", c) for c in PUBLISHED] + [("next_site", c) for c in CHAPTERS]
 )  # the published run's pages, and the ones this commit's notebooks make
 def test_chapter_hides_setup_code_folds_logs_and_captions_figures(request, browser, book, chapter):
-    if (book, chapter) == ("site", "03_mlp"):  # known defect of the 2026-12-04 run, issue 24: fails until fixed
-        request.applymarker(pytest.mark.xfail(strict=True, reason="a training label line shows unfolded"))
     page = _open(browser, f"{request.getfixturevalue(book)}/book/{chapter}.html", 1400)
     problems = (
         visible_code_a_reader_does_not_need(page) + training_logs_shown_open(page) + figures_without_captions(page)
