@@ -30,6 +30,7 @@ __getattr__, __dir__, __all__ = exports(
             "half_width",
             "holm_family",
             "holm_paired",
+            "joint_outcome",
             "not_checked",
             "paired_comparison",
             "power_row",

@@ -414,3 +414,17 @@ def claim_outcome(comparison: Paired, expected: str) -> str:
     if comparison.outcome == "inconclusive":
         return "inconclusive"
     return "reproduced" if comparison.outcome == expected else "not reproduced"
+
+
+def joint_outcome(parts: Sequence[str]) -> str:
+    """A claim of several parts that each must hold (C12: higher accuracy *and* less overfitting), from each part's
+    `claim_outcome`: "reproduced" when all are, "not reproduced" when none is, "inconclusive" when any part is
+    (and none contradicts it... a part that could not be told leaves the whole open), else "partly reproduced"."""
+    known = {"reproduced", "not reproduced", "inconclusive"}
+    if not parts or set(parts) - known:
+        raise ValueError(f"parts={list(parts)!r}: give each part's claim_outcome ({', '.join(sorted(known))}).")
+    if "inconclusive" in parts:
+        return "inconclusive"
+    if set(parts) == {"reproduced"}:
+        return "reproduced"
+    return "not reproduced" if set(parts) == {"not reproduced"} else "partly reproduced"

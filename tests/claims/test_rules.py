@@ -228,3 +228,17 @@ def test_a_claim_is_reproduced_only_when_the_comparison_comes_out_as_the_report_
     assert unclear.outcome == "inconclusive" and claim_outcome(unclear, "higher") == "inconclusive"
     with pytest.raises(ValueError, match="expected"):
         claim_outcome(higher, "better")
+
+
+def test_joint_outcome_needs_every_part_and_says_partly_when_they_split():
+    from mnist_helpers.claims.rules import joint_outcome
+
+    assert joint_outcome(["reproduced", "reproduced"]) == "reproduced"
+    assert joint_outcome(["not reproduced", "not reproduced"]) == "not reproduced"
+    assert joint_outcome(["not reproduced", "reproduced"]) == "partly reproduced"  # C12, 2026-12-04: one part holds
+    assert joint_outcome(["reproduced", "inconclusive"]) == "inconclusive"
+    assert joint_outcome(["not reproduced", "inconclusive"]) == "inconclusive"
+    with pytest.raises(ValueError, match="claim_outcome"):
+        joint_outcome(["higher", "reproduced"])
+    with pytest.raises(ValueError):
+        joint_outcome([])
