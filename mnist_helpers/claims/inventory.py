@@ -75,13 +75,13 @@ CLAIMS = (
     ),
     Claim("C17", "Dutta", "§2.1", "every pixel is binary", "every training pixel counted", "01_preprocessing"),
     Claim("C18", "Dutta", "§III", "losses 0.0362 and 0.0542", "loss at the best epoch, 5 seeds", "05_optimizers"),
-    Claim("C19", "Shah", "Challenges", "training flips confuse 6 and 9", "random vertical flips, 3 seeds", "08_beyond"),
+    Claim("C19", "Shah", "Challenges", "training flips confuse 6 and 9", "random vertical flips, 5 seeds", "08_beyond"),
 )
 
 SUGGESTIONS = (  # improvements Shah proposes but did not try (§5, Potential Improvements): tested in 08_beyond
-    Claim("S1", "Shah", "§5", "a learning-rate schedule helps", "per-step decay, 3 seeds", "08_beyond"),
-    Claim("S2", "Shah", "§5", "a third conv layer or wider filters help", "each, 3 seeds", "08_beyond"),
-    Claim("S3", "Shah", "§5", "more advanced augmentation helps", "elastic distortions, 3 seeds", "08_beyond"),
+    Claim("S1", "Shah", "§5", "a learning-rate schedule helps", "per-step decay, 5 seeds", "08_beyond"),
+    Claim("S2", "Shah", "§5", "a third conv layer or wider filters help", "each, 5 seeds", "08_beyond"),
+    Claim("S3", "Shah", "§5", "more advanced augmentation helps", "elastic distortions, 5 seeds", "08_beyond"),
 )
 
 UNTESTABLE = (  # (report, where, the claim in our words, why no experiment settles it)
