@@ -36,7 +36,6 @@ __getattr__, __dir__, __all__ = exports(
         "rate_distortion": (
             "compression_phrase",
             "compression_table",
-            "display_table",
             "over_seeds",
             "pca_reconstructions",
             "records",
