@@ -1,4 +1,4 @@
-"""The seed profile's GPU estimate: its epoch counts, hand-computed, and its README command on a machine without a GPU."""
+"""The seed profile's GPU estimate: its epoch counts, hand-computed; its README command, run without a GPU."""
 
 import subprocess
 
