@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     total = float(table["run-hours"].sum())
     print(f"all: {int(table['models'].sum())} models, {int(table['epochs'].sum())} epochs, {total:.2f} run-hours")
     print(f"{RUNS_AT_ONCE} runs at a time: about {total / RUNS_AT_ONCE:.1f} hours of training, wall")
+    if missing := int(table["models missing"].sum()):
+        print(f"{missing} models are not in {run_dir / 'models'}: their time is not counted (they are not committed)")
 
 
 if __name__ == "__main__":

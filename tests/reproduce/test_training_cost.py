@@ -50,3 +50,22 @@ def test_a_model_without_history_and_a_folder_without_records_are_refused_by_nam
         model_seconds(tmp_path / "old.pt")
     with pytest.raises(SystemExit):
         main([str(tmp_path / "nowhere")])
+
+
+def test_the_docstrings_command_reads_the_published_run_even_without_its_models():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "mnist_helpers.reproduce.training_cost", "artifacts/full"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "08_beyond" in done.stdout and "run-hours" in done.stdout
+    if not (root / "artifacts" / "full" / "models").is_dir():  # a clone: the models are not committed
+        assert "not counted" in done.stdout
