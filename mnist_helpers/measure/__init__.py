@@ -6,6 +6,7 @@ __getattr__, __dir__, __all__ = exports(
     __name__,
     {
         "compare": (
+            "discordant_share",
             "epochs_to_reach",
             "flip_over_seeds",
             "heldout_accuracy_pct",
@@ -36,7 +37,6 @@ __getattr__, __dir__, __all__ = exports(
         "rate_distortion": (
             "compression_phrase",
             "compression_table",
-            "display_table",
             "over_seeds",
             "pca_reconstructions",
             "records",

@@ -65,6 +65,19 @@ def _labels_per_seed(y_test: np.ndarray | Sequence[np.ndarray], n: int) -> list[
     return [np.asarray(y) for y in y_test]
 
 
+def discordant_share(
+    a_runs: Sequence[Trained], b_runs: Sequence[Trained], y_test: np.ndarray | Sequence[np.ndarray]
+) -> float:
+    """The mean, over pairs of runs (seed by seed), of the share of images exactly one of the pair classifies right:
+    what `claims.paired_comparison` needs to tell the images' shared error from the seeds' own."""
+    if len(a_runs) != len(b_runs) or not a_runs:
+        raise ValueError(f"{len(a_runs)} and {len(b_runs)} runs: pair them seed by seed (at least one pair).")
+    ys = _labels_per_seed(y_test, len(a_runs))
+    return float(
+        np.mean([np.mean((a.predictions == y) != (b.predictions == y)) for a, b, y in zip(a_runs, b_runs, ys)])
+    )
+
+
 REPORT_GAP = ("adam", "rmsprop")  # the report's gap: Adam (C1) minus RMSprop (C2)
 
 

@@ -55,7 +55,7 @@ def compression_table(
     """Rate-distortion rows for every autoencoder and PCA code size: ratio, MSE, PSNR, SSIM, params, throughput.
 
     params counts what the decoding side must store: the autoencoder's decoder alone; PCA's components and mean.
-    Throughput is measured for the autoencoders only (NaN for PCA: use `records` / `display_table`).
+    Throughput is measured for the autoencoders only (NaN for PCA: use `records`).
     """
     original = split.test_images.astype(np.float32) / 255.0
     x = to_tensor(split.test_images, normalize=False)
@@ -134,14 +134,6 @@ def seed_values(tables: Sequence[pd.DataFrame], method: str, code_size: int, mea
 
 
 MISSING = "—"  # shown where a measure does not apply (PCA's throughput, PCA's spread over seeds)
-DISPLAY_NAMES = {
-    "ratio": "compression (numbers: pixels per code value)",
-    "bit_ratio": f"compression (bits: {INPUT_BITS}-bit pixels vs float{CODE_BITS} codes)",
-    "params": "decoder parameters (numbers stored)",
-    "mse_half": "mse ± (95%, over seeds)",
-    "psnr_half": "psnr ± (95%, over seeds)",
-    "ssim_half": "ssim ± (95%, over seeds)",
-}
 
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -153,25 +145,6 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
         return v.item() if hasattr(v, "item") else v
 
     return [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-
-
-def display_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> pd.DataFrame:
-    """The table for the page: rounded, columns named with their units, "—" where a measure does not apply."""
-    digits = digits or {
-        "ratio": 1,
-        "bit_ratio": 2,
-        "mse": 5,
-        "mse_half": 5,
-        "psnr": 2,
-        "psnr_half": 2,
-        "ssim": 3,
-        "ssim_half": 3,
-        "encode img/s": 0,
-        "decode img/s": 0,
-    }
-    shown = table.round(digits).astype(object)
-    shown = shown.where(table.notna(), MISSING)
-    return shown.rename(columns=DISPLAY_NAMES)
 
 
 def compression_phrase(code_size: int) -> str:

@@ -97,6 +97,17 @@ class Run:
                 return None
         return {**values, "device": self.params.get("device", values.get("device"))}
 
+    def sibling_epochs(self, chapter: str, same: tuple[str, ...], when: dict[str, Any] | None = None) -> int | None:
+        """The epochs `chapter` trains for in this profile when its runs are ones this chapter could reuse: every
+        parameter in `same` equal in both chapters and every item of `when` holding there; None otherwise, or when
+        `chapter` has not run under a profile of one's own."""
+        theirs = self.sibling_params(chapter)
+        if theirs is None or any(theirs.get(k) != v for k, v in (when or {}).items()):
+            return None
+        if any(theirs.get(k) != self.params.get(k) for k in same):
+            return None
+        return int(theirs["epochs"])
+
     def keep_predictions(self, models: dict[str, Any], labels: Any) -> None:
         """Publish these models' per-image predictions with the chapter's metrics (`predictions`): {a name the
         chapter's tables use: a recipe's Trained scored on the images that `labels` labels}. Calls add up; every

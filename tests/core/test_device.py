@@ -116,6 +116,7 @@ def test_encode_and_reconstruct_take_a_device(fake_cuda):
     assert fake_cuda.count("model") == 2
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="fakes a GPU; on a real one the Keras test below runs instead")
 def test_keras_fit_runs_under_the_requested_device(monkeypatch):
     keras = pytest.importorskip("keras")
     from mnist_helpers.training import keras_fit as keras_train
@@ -129,3 +130,74 @@ def test_keras_fit_runs_under_the_requested_device(monkeypatch):
     history = keras_train.fit_keras(model, x, y, None, None, epochs=1, batch_size=4, device="cuda", progress="none")
     keras_train.keras_predict_proba(model, x, device="cuda")
     assert used == ["cuda", "cuda"] and history.meta["device"] == "cuda"
+
+
+# On a real GPU (run there: `pytest tests/core/test_device.py`); skipped where torch sees none, as on CI.
+needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (the device machine)")
+
+
+@needs_gpu
+def test_a_cuda_run_trains_on_the_gpu_and_matches_its_cpu_predictions():
+    x, y = _data(256)
+    model = models.ShahCNN()
+    history = train.fit(
+        model,
+        x,
+        y,
+        x,
+        y,
+        epochs=2,
+        batch_size=32,
+        loss="nll",
+        augment=shah_augmentation(True),
+        device="cuda",
+        progress="none",
+    )
+    assert history.meta["device"] == "cuda" and len(history.rows) == 2
+    assert all(p.device.type == "cuda" for p in model.parameters())
+    on_gpu = inference.predict_proba(model, x, device="cuda")
+    on_cpu = inference.predict_proba(model.to("cpu"), x, device="cpu")
+    np.testing.assert_allclose(on_gpu, on_cpu, atol=1e-4)  # the same weights score alike on both devices
+    assert history.rows[-1]["train_loss"] < history.rows[0]["train_loss"] * 1.5  # it trained (no NaN, no blow-up)
+
+
+@needs_gpu
+def test_the_same_seed_on_the_gpu_draws_the_same_augmentation():
+    x, y = _data(128)
+
+    def run() -> float:
+        torch.manual_seed(0)  # the same initial weights
+        model = models.MLP()
+        return train.fit(
+            model,
+            x,
+            y,
+            None,
+            None,
+            epochs=1,
+            batch_size=32,
+            augment=shah_augmentation(True),
+            seed=3,
+            device="cuda",
+            progress="none",
+        ).rows[-1]["train_loss"]
+
+    assert run() == pytest.approx(run(), rel=1e-5)
+
+
+@needs_gpu
+def test_keras_fit_keeps_dutta_cnn_on_the_gpu():
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("KERAS_BACKEND=torch is what the book uses")
+    from mnist_helpers.models.keras_cnn import dutta_cnn
+    from mnist_helpers.training import keras_fit as keras_train
+
+    with keras.device("cuda"):
+        model = dutta_cnn(seed=0)
+    x = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1)).astype(np.float32)
+    y = np.arange(64) % 10
+    history = keras_train.fit_keras(model, x, y, x, y, epochs=1, batch_size=32, device="cuda", progress="none")
+    assert history.meta["device"] == "cuda"
+    assert all(w.value.device.type == "cuda" for w in model.weights)
+    assert keras_train.keras_predict_proba(model, x, device="cuda").shape == (64, 10)

@@ -183,3 +183,12 @@ def test_flip_readings_of_several_seeds_are_averaged_per_digit_with_the_interval
     assert out.loc[6, "95% interval (%)"] == "-4.8 to 44.8"  # sd 10, t(0.975, 2) 4.3027: 20 ± 24.84
     assert out.loc[9, "95% interval (%)"] == "30.0 to 30.0" and out.loc[9, "seeds"] == 3 and out.loc[9, "images"] == 200
     assert flip_over_seeds([tables(12.0, 3.0)])["turned 180°"].loc[6, "95% interval (%)"] == "one seed"
+
+
+def test_discordant_share_averages_the_images_one_run_of_each_pair_gets_right():
+    # pair 1: wrong on {0, 1} and {1, 2} -> images 0 and 2 discordant, 2/100; pair 2: {} and {5, 6, 7} -> 3/100
+    a, b = [trained([0, 1]), trained([])], [trained([1, 2]), trained([5, 6, 7])]
+    assert compare.discordant_share(a, b, Y) == pytest.approx((0.02 + 0.03) / 2)
+    assert compare.discordant_share(a, a, Y) == 0.0
+    with pytest.raises(ValueError, match="pair them seed by seed"):
+        compare.discordant_share(a, b[:1], Y)

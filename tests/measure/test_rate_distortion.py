@@ -85,14 +85,6 @@ def test_records_write_null_where_the_table_has_nan_and_parse_as_strict_json():
     assert json.loads(text)[0]["encode img/s"] is None and rows[1]["params"] == 100
 
 
-def test_display_table_shows_a_dash_and_names_both_ratios():
-    shown = rate_distortion.display_table(small_table())
-    assert shown.iloc[0][rate_distortion.DISPLAY_NAMES["params"]] == 25872
-    assert shown.iloc[0]["encode img/s"] == rate_distortion.MISSING
-    assert "numbers" in rate_distortion.DISPLAY_NAMES["ratio"] and "bits" in rate_distortion.DISPLAY_NAMES["bit_ratio"]
-    assert "NaN" not in shown.to_string()
-
-
 def test_compression_phrase_states_numbers_and_bits():
     assert rate_distortion.compression_phrase(32).startswith("24.5× in numbers") and "6.1× in bits" in (
         rate_distortion.compression_phrase(32)
@@ -148,8 +140,6 @@ def test_over_seeds_gives_the_mean_and_the_t_half_width_computed_by_hand():
 def test_over_seeds_of_one_table_has_no_intervals_and_shows_dashes():
     table = rate_distortion.over_seeds([seed_table(20.0, True)])
     assert table["psnr_half"].isna().all()
-    shown = rate_distortion.display_table(table)
-    assert set(shown["psnr ± (95%, over seeds)"]) == {rate_distortion.MISSING}
 
 
 def test_over_seeds_refuses_no_tables():

@@ -118,11 +118,27 @@ def test_sibling_params_give_chapter_4s_profile_values_so_chapter_8_reuses_its_c
     c4 = Run("08_beyond", full8).sibling_params("04_cnn")
     assert (c4["epochs"], c4["seeds"], c4["augment"]) == (10, [0, 1, 2, 3, 4], True)
     assert c4["epochs"] == full8["claim_epochs"] and c4["train_size"] == full8["train_size"]
-    assert full8["epochs"] < full8["claim_epochs"]  # the suggestions' cap: another reference, trained in chapter 8
+    assert full8["epochs"] == full8["claim_epochs"]  # C19 and the suggestions, uncapped: the same reference
 
 
-def test_sibling_params_of_a_profile_of_ones_own_are_what_its_record_holds_or_none(tmp_path):
-    run = Run("08_beyond", {"profile": "mine", "artifacts_dir": str(tmp_path), "device": "cpu"})
-    assert run.sibling_params("04_cnn") is None  # chapter 4 has not run under "mine"
-    write_metrics(tmp_path, whole_record(params={"profile": "mine", "epochs": 7, "device": "cuda"}), "mine", "04_cnn")
-    assert run.sibling_params("04_cnn") == {"profile": "mine", "epochs": 7, "device": "cpu"}
+SAME = ("seed", "train_size", "test_size", "batch_size", "lr")
+
+
+def test_sibling_epochs_are_chapter_4s_when_it_trains_as_chapter_8_does(tmp_path):
+    from mnist_helpers.reproduce.profile_spec import profile_values
+
+    for profile, epochs in (("full", 10), ("quick", profile_values("quick", "04_cnn")["epochs"])):
+        own = {**profile_values(profile, "08_beyond"), "profile": profile, "artifacts_dir": str(tmp_path)}
+        assert Run("08_beyond", own).sibling_epochs("04_cnn", SAME, {"augment": True}) == epochs
+
+
+def test_sibling_epochs_are_none_when_a_setting_differs_or_a_condition_fails(tmp_path):
+    own = {"profile": "mine", "artifacts_dir": str(tmp_path), "seed": 0, "train_size": 600, "test_size": 200}
+    own |= {"batch_size": 64, "lr": 1e-3}
+    run = Run("08_beyond", own)
+    assert run.sibling_epochs("04_cnn", SAME) is None  # chapter 4 has not run under "mine"
+    c4 = {**own, "epochs": 7, "augment": True}
+    write_metrics(tmp_path, whole_record(params=c4), "mine", "04_cnn")
+    assert run.sibling_epochs("04_cnn", SAME, {"augment": True}) == 7
+    assert run.sibling_epochs("04_cnn", SAME, {"augment": False}) is None  # a condition chapter 4 fails
+    assert Run("08_beyond", {**own, "lr": 5e-4}).sibling_epochs("04_cnn", SAME) is None  # another learning rate
