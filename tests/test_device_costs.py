@@ -1,6 +1,9 @@
 """The seed profile's GPU estimate: its epoch counts, hand-computed; its README command, run without a GPU."""
 
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -28,8 +31,14 @@ def test_the_full_profile_trains_the_twin_not_keras_in_chapter_5():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="on a GPU the command trains for a minute")
 def test_the_readme_command_stops_at_once_without_a_gpu():
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # the venv's python
     done = subprocess.run(
-        readme_line("benchmarks.device_costs --device cuda"), shell=True, cwd=ROOT, capture_output=True, text=True
+        readme_line("benchmarks.device_costs --device cuda"),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2
     assert "no CUDA GPU" in done.stderr and "device='cpu'" in done.stderr
