@@ -31,15 +31,13 @@ from mnist_helpers.reproduce.profile_spec import profile_values
 from mnist_helpers.training.torch_fit import fit
 
 DUTTA_TRAIN, DUTTA_VAL = 33_600, 8_400  # the author's split per seed
-AE_TRAIN, AE_VAL = 55_000, 5_000  # chapter 6's split
+AE_TRAIN = 55_000  # chapter 6's training images; the next 5,000 validate
 
 
 def seed_plan(profile: str = "seed") -> dict[str, int]:
     """Epochs trained per kind of model in `profile`, chapter by chapter, as the chapters plan their runs."""
-    p = {
-        ch: profile_values(profile, ch) for ch in ("03_mlp", "04_cnn", "05_optimizers", "06_autoencoders", "08_beyond")
-    }
-    mlp, cnn, opt, ae, beyond = (p[c] for c in ("03_mlp", "04_cnn", "05_optimizers", "06_autoencoders", "08_beyond"))
+    chapters = ("03_mlp", "04_cnn", "05_optimizers", "06_autoencoders", "08_beyond")
+    mlp, cnn, opt, ae, beyond = (profile_values(profile, ch) for ch in chapters)
     mlp_ab_epochs, mlp_ab_seeds = ablation_budget(mlp["epochs"], mlp["ablation_epochs"], mlp["seeds"])
     cnn_ab_epochs, cnn_ab_seeds = ablation_budget(cnn["epochs"], cnn["ablation_epochs"], cnn["seeds"])
     dutta_engine = "Dutta CNN, Keras fit" if opt["engine"] == "keras" else "Dutta CNN, torch twin"

@@ -55,6 +55,23 @@ def _data(n=64):
     return torch.rand(n, 1, 28, 28, generator=g), torch.randint(0, 10, (n,), generator=g)
 
 
+def _fit_shah_on_cuda(model, x, y, epochs):
+    """Shah's recipe (NLL, his augmentation) on "cuda", scored on its own training images."""
+    return train.fit(
+        model,
+        x,
+        y,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=32,
+        loss="nll",
+        augment=shah_augmentation(True),
+        device="cuda",
+        progress="none",
+    )
+
+
 def test_cuda_is_refused_clearly_when_torch_sees_no_gpu(no_cuda):
     with pytest.raises(ValueError, match="device='cuda'.*no CUDA GPU.*device='cpu'"):
         device_mod.resolve_device("cuda")
@@ -81,20 +98,7 @@ def test_device_parameter_is_a_chapter_parameter():
 
 
 def test_fit_puts_model_data_and_augmentation_draws_on_the_device(fake_cuda):
-    x, y = _data()
-    history = train.fit(
-        models.ShahCNN(),
-        x,
-        y,
-        x,
-        y,
-        epochs=1,
-        batch_size=32,
-        loss="nll",
-        augment=shah_augmentation(True),
-        device="cuda",
-        progress="none",
-    )
+    history = _fit_shah_on_cuda(models.ShahCNN(), *_data(), epochs=1)
     assert history.meta["device"] == "cuda"
     assert {"model", "tensor", "generator"} <= set(fake_cuda)
     assert fake_cuda.count("tensor") >= 5  # train and test images and labels, and the shuffled order
@@ -140,19 +144,7 @@ needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CU
 def test_a_cuda_run_trains_on_the_gpu_and_matches_its_cpu_predictions():
     x, y = _data(256)
     model = models.ShahCNN()
-    history = train.fit(
-        model,
-        x,
-        y,
-        x,
-        y,
-        epochs=2,
-        batch_size=32,
-        loss="nll",
-        augment=shah_augmentation(True),
-        device="cuda",
-        progress="none",
-    )
+    history = _fit_shah_on_cuda(model, x, y, epochs=2)
     assert history.meta["device"] == "cuda" and len(history.rows) == 2
     assert all(p.device.type == "cuda" for p in model.parameters())
     on_gpu = inference.predict_proba(model, x, device="cuda")
