@@ -21,7 +21,6 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import numpy as np
 import torch
 
-from benchmarks.flops import MATMUL_SIZE, matmul_gflops, train_step_flops
 from benchmarks.machine import QUIET_CORES, LoadMeter, load_average, wait_until_quiet
 from benchmarks.plain_loop import plain_loop, plain_model
 from benchmarks.report import format_table, write_results
@@ -31,6 +30,7 @@ from mnist_helpers.augment.transforms import shah_augmentation
 from mnist_helpers.core.provenance import git_commit, hardware, package_versions
 from mnist_helpers.core.threads import configure_threads
 from mnist_helpers.data.mnist import MNIST, load_mnist, to_keras, to_tensor
+from mnist_helpers.measure.flops import MATMUL_SIZE, matmul_gflops, train_step_flops
 from mnist_helpers.models import torch_nets as models
 from mnist_helpers.training.torch_fit import fit
 

@@ -31,6 +31,7 @@ class BenchResults:
     table: pd.DataFrame
     targets: pd.DataFrame
     machine: str
+    matmul_gflops: float  # the fp32 matrix-product rate on all the cores torch was given
 
 
 def results_table(raw: dict[str, Any]) -> pd.DataFrame:
@@ -70,7 +71,7 @@ def load_results(path: str | os.PathLike) -> BenchResults | None:
         return None
     raw = read_json(p)
     try:
-        return BenchResults(results_table(raw), targets_table(raw), machine_line(raw))
+        return BenchResults(results_table(raw), targets_table(raw), machine_line(raw), float(raw["matmul_gflops"]))
     except (KeyError, TypeError) as e:
         raise ValueError(
             f"{p}: not a benchmark results file ({e!r} missing); re-run `make bench` to regenerate it."

@@ -1,4 +1,5 @@
-"""Measuring trained models: classification metrics, comparisons of groups of runs, compression and rate-distortion."""
+"""Measuring trained models: classification metrics, comparisons of groups of runs, compression and rate-distortion,
+and the FLOPs a model costs."""
 
 from mnist_helpers.core.lazy import exports
 
@@ -16,6 +17,7 @@ __getattr__, __dir__, __all__ = exports(
             "paired_mcnemar",
         ),
         "compress": ("project_2d",),
+        "flops": ("forward_flops", "matmul_gflops", "train_step_flops"),
         "metrics": (
             "accuracy",
             "confusion",

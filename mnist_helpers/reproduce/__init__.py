@@ -8,6 +8,6 @@ __getattr__, __dir__, __all__ = exports(
         "params": ("validate",),
         "profile_spec": ("profile_table",),
         "run_record": ("Run", "metrics_or_reason", "run_span", "runs_table"),
-        "training_cost": ("profile_training",),
+        "training_cost": ("floor_hours", "profile_models", "profile_training", "training_summary"),
     },
 )

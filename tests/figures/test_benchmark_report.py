@@ -11,13 +11,13 @@ import torch
 from PIL import Image
 
 from benchmarks import run
-from benchmarks.flops import forward_flops, matmul_gflops, train_step_flops
 from benchmarks.machine import LoadMeter
 from benchmarks.plain_loop import plain_batches, plain_loop, plain_model
 from benchmarks.seed_style import ShahTransform, seed_loader
 from mnist_helpers.augment.transforms import shah_augmentation
 from mnist_helpers.data.mnist import MEAN, STD, to_tensor
 from mnist_helpers.figures.benchmark_report import load_results
+from mnist_helpers.measure.flops import forward_flops, matmul_gflops, train_step_flops
 from mnist_helpers.models.torch_nets import DuttaCNNTorch, ShahCNN, build_model, count_parameters
 
 ROW_KEYS = ["shah_seed_style", "shah_engine", "shah_engine_step", "dutta_keras", "dutta_engine", "dutta_engine_step"]

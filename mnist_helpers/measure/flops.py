@@ -1,4 +1,5 @@
-"""FLOPs of a model's forward pass and training step (torch's FlopCounterMode), and this machine's fp32 matmul rate."""
+"""FLOPs of a model's forward pass and training step (torch's FlopCounterMode), and this machine's fp32 matmul
+rate: what `make bench` and the from-scratch cost on the reproducibility page measure against."""
 
 from __future__ import annotations
 
