@@ -19,6 +19,10 @@ def problems(notebook: dict) -> list[str]:
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     if not code or "parameters" not in code[0].get("metadata", {}).get("tags", []):
         found.append("the first code cell is not tagged 'parameters'")
+    if (notebook.get("nbformat", 0), notebook.get("nbformat_minor", 0)) >= (4, 5):  # cell ids are required there
+        ids = [cell.get("id") for cell in notebook["cells"]]
+        found += [f"cell {i} has no id" for i, cell_id in enumerate(ids) if not cell_id]
+        found += [f"cell id {x!r} is not unique" for x in sorted({x for x in ids if x and ids.count(x) > 1})]
     for i, cell in enumerate(notebook["cells"]):
         meta, tags = cell.get("metadata", {}), cell.get("metadata", {}).get("tags", [])
         found += [f"cell {i} metadata holds {k!r}" for k in RUN_METADATA if k in meta]
@@ -71,6 +75,17 @@ def test_a_fact_cell_without_an_execution_count_is_reported():
     cell = {"cell_type": "code", "metadata": {"tags": [CHECKED]}, "execution_count": None, "source": "1", "outputs": []}
     notebook = {"metadata": {}, "cells": [{**cell, "metadata": {"tags": ["parameters"]}}, cell]}
     assert problems(notebook) == [f"cell 1 is tagged {CHECKED!r} but its execution count is not 1"]
+
+
+def test_a_cell_without_an_id_or_with_another_cells_id_is_reported_from_nbformat_4_5():
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "x", **extra} for extra in ({}, {"id": "a"}, {"id": "a"})
+    ]
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    code = {"cell_type": "code", "id": "p", "metadata": {"tags": ["parameters"]}, "source": "", "outputs": []}
+    notebook["cells"].insert(0, {**code, "execution_count": None})
+    assert problems(notebook) == ["cell 1 has no id", "cell id 'a' is not unique"]
+    assert problems({**notebook, "nbformat_minor": 4}) == []
 
 
 def test_strip_leaves_a_notebook_the_hygiene_check_accepts():
