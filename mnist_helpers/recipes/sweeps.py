@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from mnist_helpers.core.env import SCHEDULER_ENV, SWEEP_PARENT_ENV
+from mnist_helpers.core.slots import SLOTS_ENV, core_slot, shared_cores
 from mnist_helpers.core.threads import available_cores, configure_threads, omp_limit
 from mnist_helpers.models.kinds import is_keras
 
@@ -39,15 +40,19 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
     return address
 
 
-def _run_one(fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None, env: dict[str, str]) -> Any:
+def _run_one(
+    fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None, env: dict[str, str], slotted: bool = False
+) -> Any:
     """In a worker: take the parent's lock hand-over (`env`), cap torch and OpenMP to `threads`, run
-    fn(**kwargs), return a picklable result."""
+    fn(**kwargs) (holding one of the runner's shared cores while it runs, when `slotted`), return a picklable
+    result."""
     if os.getpid() != int(env.get(PARENT_ENV, -1)):  # a worker process (not threads of the sweep's own process)
         os.environ.update(env)
     if threads is not None:
         os.environ["OMP_NUM_THREADS"] = str(threads)
         configure_threads(threads)
-    return _portable(fn(**kwargs))
+    with core_slot() if slotted else contextlib.nullcontext():
+        return _portable(fn(**kwargs))
 
 
 def _portable(result: Any) -> Any:
@@ -99,7 +104,9 @@ def sweep(
     `fn` is a module-level recipe such as `reuse.train_classifier` (each run trains or reuses its own
     saved model, so a sweep resumes like the runs one after another). Every run is seeded by its own
     arguments, so the results are those of the same calls made in sequence with the same thread count.
-    Locally (loky) the cores are divided among `workers` processes; with a Dask scheduler address
+    Locally (loky) the cores are divided among `workers` processes; under the runner with chapters side by side
+    ($MNIST_CORE_SLOTS, `core.slots`), among all the cores the chapters share, each run holding one while it trains,
+    so that a chapter left alone takes the cores another has let go. With a Dask scheduler address
     (`scheduler` or $MNIST_DASK_SCHEDULER) the runs go to the cluster's workers, one torch thread each,
     and artifacts are written wherever the recipes' `run` folder points (a shared filesystem on a cluster).
     """
@@ -109,8 +116,9 @@ def sweep(
     if not calls:
         return []
     address = scheduler_address(scheduler)
+    shared = None if address is not None else shared_cores()
     if address is None:
-        n, threads = plan_workers(len(calls), workers)
+        n, threads = plan_workers(len(calls), workers, cores=shared)
         if n == 1:
             return [fn(**kwargs) for kwargs in calls]
     import joblib
@@ -118,7 +126,9 @@ def sweep(
     with _run_folders_locked(calls) as env:  # the workers write there: they take the lock over from us
         if address is not None:
             return _on_cluster(address, [(fn, kwargs, CLUSTER_THREADS, env) for kwargs in calls])
-        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env) for kwargs in calls)
+        if shared is not None:
+            env = env | {SLOTS_ENV: os.environ[SLOTS_ENV]}
+        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env, shared is not None) for kwargs in calls)
         with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
             return joblib.Parallel(n_jobs=n)(tasks)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
 
 from mnist_helpers.core.env import SCHEDULER_ENV, forwarded_env
+from mnist_helpers.core.slots import shared_slots
 from mnist_helpers.core.threads import available_cores, omp_limit
 from mnist_helpers.recipes.sweeps import scheduler_address
 from mnist_helpers.reproduce.notebook_exec import (
@@ -88,7 +90,8 @@ def run_parallel(
     log_dir: Path | None = None,  # kernel logs and failed notebooks (default: out_dir/_logs)
 ) -> dict[str, float]:
     """Execute the plan `jobs` notebooks at a time (each kernel gets cores // jobs threads through
-    OMP_NUM_THREADS, which `configure_threads` honours), a chapter starting once the chapters it depends
+    OMP_NUM_THREADS, which `configure_threads` honours, and with `jobs` > 1 the cores to share among the chapters'
+    sweeps, `core.slots`), a chapter starting once the chapters it depends
     on have finished, the longest first by their last run (`longest_first`); or on a Dask cluster given its
     scheduler address (the workers must see this repository and its artifacts at the same paths). Current
     notebooks are skipped as in `run` (`to_run`); the first failure stops new starts, lets the running ones finish, and
@@ -126,8 +129,9 @@ def run_parallel(
     times: dict[str, float] = {}
     running: dict[cf.Future, str] = {}
     failure: BaseException | None = None
+    shared = shared_slots(cores) if address is None and jobs > 1 else contextlib.nullcontext({})
     try:
-        with kernels_stop_on_interrupt():  # Ctrl-C, SIGTERM: the running chapters stop too
+        with kernels_stop_on_interrupt(), shared as slots_env:  # Ctrl-C, SIGTERM: the running chapters stop too
             while pending or running:
                 ready = [s for s in pending if not needs[s] - set(times)] if failure is None else []
                 ready = longest_first(ready, last_seconds)
@@ -136,7 +140,8 @@ def run_parallel(
                     env = kernel_env
                     if address is None:  # locally: each kernel's share of the cores (its sweeps divide it again)
                         env = {
-                            "OMP_NUM_THREADS": str(kernel_threads(cores, jobs, alone=not running and len(ready) == 1))
+                            "OMP_NUM_THREADS": str(kernel_threads(cores, jobs, alone=not running and len(ready) == 1)),
+                            **slots_env,
                         }
                     print(f"[{i}/{n}] {stem}: running with {params}", flush=True)
                     logs = (log_dir or out_dir / "_logs") / "failed"

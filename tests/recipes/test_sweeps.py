@@ -2,10 +2,12 @@
 
 import json
 import os
+import time
 
 import numpy as np
 import pytest
 
+from mnist_helpers.core import slots
 from mnist_helpers.data import mnist as data
 from mnist_helpers.recipes import saved as saved_models
 from mnist_helpers.recipes import sweeps as sweep
@@ -54,6 +56,25 @@ def test_a_second_sweep_reuses_the_saved_models(split, tmp_path):
     sweep.sweep(reuse.train_classifier, runs, workers=2, **_mlp(split, tmp_path))
     again = sweep.sweep(reuse.train_classifier, runs, workers=2, **_mlp(split, tmp_path))
     assert all(t.reused for t in again)
+
+
+def _timed_nap(seconds):
+    started = time.monotonic()
+    time.sleep(seconds)
+    return started, time.monotonic(), os.getpid()
+
+
+def test_under_shared_cores_a_one_core_kernel_sweeps_on_every_core_but_only_on_free_ones(monkeypatch):
+    # The runner shares 2 cores; this kernel's own share is 1 (another chapter started beside it), and that chapter
+    # holds a core now: the sweep still starts a worker per shared core, and they take turns on the free one.
+    with slots.shared_slots(2) as env:
+        monkeypatch.setenv(slots.SLOTS_ENV, env[slots.SLOTS_ENV])
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        with slots.core_slot():
+            spans = sweep.sweep(_timed_nap, [{"seconds": 0.5}, {"seconds": 0.5}])
+    (_, first_end, pid_a), (second_start, _, pid_b) = sorted(spans)
+    assert os.getpid() not in (pid_a, pid_b)  # in workers, not one by one in this kernel
+    assert second_start >= first_end  # never both at once: one core was free
 
 
 def test_workers_divide_the_cores_and_never_outnumber_the_runs():

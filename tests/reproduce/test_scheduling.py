@@ -43,6 +43,31 @@ def test_a_chapter_that_runs_alone_gets_every_core_and_side_by_side_chapters_sha
     assert seen == {"04_cnn": "2", "07_confusion": "1", "08_beyond": "1"}
 
 
+def test_side_by_side_chapters_share_one_folder_of_core_slots_that_goes_when_the_run_ends(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from mnist_helpers.core.slots import SLOTS_ENV
+
+    seen = {}
+
+    def execute(nb, *a):
+        folder = a[-1].get(SLOTS_ENV)
+        seen[nb.stem] = (folder, folder and len(list(Path(folder).glob("core-*.lock"))))
+        return 1.0
+
+    monkeypatch.setattr(scheduling, "to_run", lambda plans, *a: {nb.stem: {"fp": 1} for nb, _ in plans})
+    monkeypatch.setattr(scheduling, "available_cores", lambda: 2)
+    monkeypatch.setattr(scheduling, "omp_limit", lambda: None)
+    monkeypatch.setattr(scheduling, "execute", execute)
+    plans = [(tmp_path / f"{s}.ipynb", {}) for s in ("03_mlp", "06_autoencoders")]
+    scheduling.run_parallel(plans, tmp_path / "out", False, 2)
+    (folder, cores), other = seen["03_mlp"], seen["06_autoencoders"]
+    assert cores == 2 and other == (folder, 2) and not Path(folder).exists()
+    seen.clear()
+    scheduling.run_parallel(plans, tmp_path / "out", False, 1)  # one chapter at a time: nothing to share
+    assert seen == {"03_mlp": (None, None), "06_autoencoders": (None, None)}
+
+
 def test_kernel_threads_divide_the_cores_unless_the_chapter_runs_alone():
     assert scheduling.kernel_threads(2, 2, alone=False) == 1
     assert scheduling.kernel_threads(2, 2, alone=True) == 2
