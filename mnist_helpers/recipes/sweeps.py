@@ -116,9 +116,9 @@ def sweep(
     if not calls:
         return []
     address = scheduler_address(scheduler)
-    shared = None if address is not None else shared_cores()
+    pooled = None if address is not None else shared_cores()  # cores the runner shares among chapters, if any
     if address is None:
-        n, threads = plan_workers(len(calls), workers, cores=shared)
+        n, threads = plan_workers(len(calls), workers, cores=pooled)
         if n == 1:
             return [fn(**kwargs) for kwargs in calls]
     import joblib
@@ -126,9 +126,9 @@ def sweep(
     with _run_folders_locked(calls) as env:  # the workers write there: they take the lock over from us
         if address is not None:
             return _on_cluster(address, [(fn, kwargs, CLUSTER_THREADS, env) for kwargs in calls])
-        if shared is not None:
+        if pooled is not None:
             env = env | {SLOTS_ENV: os.environ[SLOTS_ENV]}
-        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env, shared is not None) for kwargs in calls)
+        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env, pooled is not None) for kwargs in calls)
         with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
             return joblib.Parallel(n_jobs=n)(tasks)
 

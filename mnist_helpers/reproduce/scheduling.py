@@ -129,7 +129,9 @@ def run_parallel(
     times: dict[str, float] = {}
     running: dict[cf.Future, str] = {}
     failure: BaseException | None = None
-    shared = shared_slots(cores) if address is None and jobs > 1 else contextlib.nullcontext({})
+    shared: contextlib.AbstractContextManager[dict[str, str]] = (
+        shared_slots(cores) if address is None and jobs > 1 else contextlib.nullcontext({})
+    )
     try:
         with kernels_stop_on_interrupt(), shared as slots_env:  # Ctrl-C, SIGTERM: the running chapters stop too
             while pending or running:
