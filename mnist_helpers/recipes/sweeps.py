@@ -119,8 +119,12 @@ def sweep(
     pooled = None if address is not None else shared_cores()  # cores the runner shares among chapters, if any
     if address is None:
         n, threads = plan_workers(len(calls), workers, cores=pooled)
-        if n == 1:
-            return [fn(**kwargs) for kwargs in calls]
+        if n == 1:  # here, one after another; each still holds a shared core while it trains
+            results = []
+            for kwargs in calls:
+                with core_slot() if pooled is not None else contextlib.nullcontext():
+                    results.append(fn(**kwargs))
+            return results
     import joblib
 
     with _run_folders_locked(calls) as env:  # the workers write there: they take the lock over from us

@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 import time
 
 import numpy as np
@@ -75,6 +76,25 @@ def test_under_shared_cores_a_one_core_kernel_sweeps_on_every_core_but_only_on_f
     (_, first_end, pid_a), (second_start, _, pid_b) = sorted(spans)
     assert os.getpid() not in (pid_a, pid_b)  # in workers, not one by one in this kernel
     assert second_start >= first_end  # never both at once: one core was free
+
+
+def test_under_shared_cores_a_run_made_here_also_waits_for_a_free_core(monkeypatch):
+    with slots.shared_slots(1) as env:
+        monkeypatch.setenv(slots.SLOTS_ENV, env[slots.SLOTS_ENV])
+        held = threading.Event()
+
+        def neighbour():  # another chapter's run holds the only core for half a second
+            with slots.core_slot():
+                held.set()
+                time.sleep(0.5)
+
+        other = threading.Thread(target=neighbour)
+        other.start()
+        held.wait(5)
+        asked = time.monotonic()
+        [(started, _, pid)] = sweep.sweep(_timed_nap, [{"seconds": 0.0}])
+        other.join(5)
+    assert pid == os.getpid() and started >= asked + 0.3  # one run: here, once the core was let go
 
 
 def test_workers_divide_the_cores_and_never_outnumber_the_runs():
