@@ -40,18 +40,16 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
     return address
 
 
-def _run_one(
-    fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None, env: dict[str, str], slotted: bool = False
-) -> Any:
+def _run_one(fn: Callable[..., Any], kwargs: dict[str, Any], threads: int | None, env: dict[str, str]) -> Any:
     """In a worker: take the parent's lock hand-over (`env`), cap torch and OpenMP to `threads`, run
-    fn(**kwargs) (holding one of the runner's shared cores while it runs, when `slotted`), return a picklable
+    fn(**kwargs) (holding one of the runner's shared cores while it runs, when it shares them), return a picklable
     result."""
     if os.getpid() != int(env.get(PARENT_ENV, -1)):  # a worker process (not threads of the sweep's own process)
         os.environ.update(env)
     if threads is not None:
         os.environ["OMP_NUM_THREADS"] = str(threads)
         configure_threads(threads)
-    with core_slot() if slotted else contextlib.nullcontext():
+    with core_slot():  # a no-op unless the runner shares the cores
         return _portable(fn(**kwargs))
 
 
@@ -122,7 +120,7 @@ def sweep(
         if n == 1:  # here, one after another; each still holds a shared core while it trains
             results = []
             for kwargs in calls:
-                with core_slot() if pooled is not None else contextlib.nullcontext():
+                with core_slot():
                     results.append(fn(**kwargs))
             return results
     import joblib
@@ -132,7 +130,7 @@ def sweep(
             return _on_cluster(address, [(fn, kwargs, CLUSTER_THREADS, env) for kwargs in calls])
         if pooled is not None:
             env = env | {SLOTS_ENV: os.environ[SLOTS_ENV]}
-        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env, pooled is not None) for kwargs in calls)
+        tasks = (joblib.delayed(_run_one)(fn, kwargs, threads, env) for kwargs in calls)
         with joblib.parallel_config(backend="loky", inner_max_num_threads=threads):
             return joblib.Parallel(n_jobs=n)(tasks)
 

@@ -142,27 +142,20 @@ def model_table(metrics: dict[str, dict[str, Any]], models_dir: str | os.PathLik
     if not costs:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame([c.__dict__ for c in costs])
-    table = frame.groupby("model").agg(
-        runs=("epochs", "size"),
-        epochs=("epochs", "sum"),
-        images=("images", "sum"),
-        flop=("flop", "sum"),
-        seconds=("seconds", "sum"),
-    )
-    table = table.sort_values("seconds", ascending=False)
-    return pd.DataFrame(
+    g = frame.groupby("model").sum().sort_values("seconds", ascending=False)
+    g["runs"] = frame.groupby("model").size()
+    table = pd.DataFrame(
         {
-            "model": table.index,
-            "runs": table["runs"].to_numpy(),
-            "epochs": table["epochs"].to_numpy(),
-            "images (M)": (table["images"] / 1e6).to_numpy(),
-            "TFLOP": (table["flop"] / 1e12).to_numpy(),
-            "run-hours": (table["seconds"] / 3600).to_numpy(),
-            "share": (table["seconds"] / table["seconds"].sum()).to_numpy(),
-            "GFLOP/s per run": (table["flop"] / table["seconds"] / 1e9).to_numpy(),
-        },
-        columns=columns,
+            "runs": g["runs"],
+            "epochs": g["epochs"],
+            "images (M)": g["images"] / 1e6,
+            "TFLOP": g["flop"] / 1e12,
+            "run-hours": g["seconds"] / 3600,
+            "share": g["seconds"] / g["seconds"].sum(),
+            "GFLOP/s per run": g["flop"] / g["seconds"] / 1e9,
+        }
     )
+    return table.reset_index()[columns]
 
 
 def profile_models(
